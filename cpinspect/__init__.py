@@ -1,0 +1,1 @@
+"""CP Inspect: plan, run and report inspections of how police forces protect children."""

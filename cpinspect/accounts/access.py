@@ -1,0 +1,99 @@
+"""Every access rule in CP Inspect, in one place.
+
+Views, the API and selectors ask these functions; none of them decides access on its own.
+
+* Reference data and published results are public.
+* Staff of the police inspectorate see every inspection's plan (programme, subject, dates,
+  status, team). Only the inspection's team sees its case-level data.
+* A partner inspector sees only the joint inspections whose team they are on.
+* A force liaison officer sees only their own force's inspections, and only once the force has
+  been notified; never case-level data nor the inspectorate's working notes.
+"""
+
+from django.db.models import Q
+
+from cpinspect.accounts.models import INSPECTORATE_ROLES, Role
+from cpinspect.programmes.models import Status
+
+# Statuses in which an inspection is known to the force (it has been notified).
+KNOWN_TO_FORCE = [s for s in Status.values if s != Status.PLANNED]
+PUBLIC_STATUSES = [Status.PUBLISHED, Status.FOLLOW_UP, Status.CLOSED]
+CASE_DATA_TEAM_ROLES = {"lead", "inspector", "moderator", "analyst", "partner"}
+
+
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def has_role(user, *roles) -> bool:
+    return is_signed_in(user) and user.role in roles
+
+
+def inspection_filter(user) -> Q | None:
+    """A filter on Inspection selecting what ``user`` may see; None means nothing."""
+    if not is_signed_in(user):
+        return None
+    if user.role in INSPECTORATE_ROLES:
+        return Q()
+    if user.role == Role.PARTNER_INSPECTOR:
+        return Q(team__user=user)
+    if user.role == Role.FORCE_LIAISON:
+        return (Q(force_id=user.force_id) | Q(council__force_id=user.force_id)) & Q(
+            status__in=KNOWN_TO_FORCE
+        )
+    return None
+
+
+def public_inspection_filter() -> Q:
+    """Inspections anyone may know about: those whose report is published."""
+    return Q(status__in=PUBLIC_STATUSES)
+
+
+def team_roles(user, inspection) -> set[str]:
+    if not is_signed_in(user):
+        return set()
+    return {m.role for m in inspection.team.all() if m.user_id == user.pk}
+
+
+def can_see_case_data(user, inspection) -> bool:
+    """Case-level data belongs to the inspection's team and no one else."""
+    if not is_signed_in(user) or user.role == Role.FORCE_LIAISON:
+        return False
+    return bool(team_roles(user, inspection) & CASE_DATA_TEAM_ROLES)
+
+
+def can_see_team(user, inspection) -> bool:
+    return is_signed_in(user) and user.role != Role.FORCE_LIAISON
+
+
+def can_manage_team(user, inspection) -> bool:
+    return has_role(user, Role.PROGRAMME_MANAGER) or "lead" in team_roles(user, inspection)
+
+
+def can_plan_programmes(user) -> bool:
+    return has_role(user, Role.PROGRAMME_MANAGER)
+
+
+def can_browse_audit_trail(user) -> bool:
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+# Who may make a lifecycle transition: each actor named in lifecycle.TRANSITIONS is a test.
+ACTOR_TESTS = {
+    "programme_manager": lambda user, inspection: has_role(user, Role.PROGRAMME_MANAGER),
+    "inspection_lead": lambda user, inspection: (
+        has_role(user, Role.LEAD_INSPECTOR) and "lead" in team_roles(user, inspection)
+    ),
+}
+
+
+def may_make_transition(user, inspection, transition) -> bool:
+    return any(ACTOR_TESTS[actor](user, inspection) for actor in transition.actors)
+
+
+def describe_actors(transition) -> str:
+    names = {
+        "programme_manager": "a programme manager",
+        "inspection_lead": "the inspection's lead inspector",
+    }
+    return " or ".join(names[a] for a in transition.actors)

@@ -1,0 +1,52 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashField
+from django.contrib.auth.password_validation import validate_password
+
+from cpinspect.accounts.models import User
+
+
+class UserCreationForm(forms.ModelForm):
+    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 12 characters.")
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "role", "inspectorate", "force", "is_active"]
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.email = user.email.lower()
+        user.set_password(self.cleaned_data["password"])
+        if commit:
+            user.save()
+        return user
+
+
+class UserChangeForm(forms.ModelForm):
+    password = ReadOnlyPasswordHashField()
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "role", "inspectorate", "force", "is_active", "password"]
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "email", "role", "inspectorate", "force", "is_active", "is_demo"]
+    list_filter = ["role", "is_active", "is_demo", "inspectorate"]
+    search_fields = ["full_name", "email"]
+    change_password_form = AdminPasswordChangeForm
+    readonly_fields = ["is_demo", "last_login", "date_joined"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = UserCreationForm if obj is None else UserChangeForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.get_form(request, obj).base_fields)
+        return fields + (self.readonly_fields if obj else [])

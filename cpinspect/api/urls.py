@@ -1,0 +1,16 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from cpinspect.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("forces", views.ForceViewSet, basename="force")
+router.register("councils", views.CouncilViewSet, basename="council")
+router.register("inspections", views.InspectionViewSet, basename="inspection")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,29 @@
+"""The ``cpinspect`` console command: Django's management commands with the project's defaults.
+
+``cpinspect migrate`` runs as the database owner role (the only command that changes the
+schema); everything else runs as the application's role.
+"""
+
+import os
+import sys
+
+OWNER_COMMANDS = {"migrate"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpinspect.settings")
+    argv[0] = "cpinspect"
+    if (
+        len(argv) > 1
+        and argv[1] in OWNER_COMMANDS
+        and not any(a.startswith("--database") for a in argv)
+    ):
+        argv.append("--database=owner")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The demo data set: one user per role, and a programme with inspections in several statuses.
+
+Everything here is fictional and marked as demo data. Running it again changes nothing but the
+demo users' passwords (which are printed, so that whoever runs the demo can sign in).
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import pghistory
+from django.db import transaction
+
+from cpinspect.accounts.models import Role, User
+from cpinspect.programmes import services
+from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status, TeamRole
+from cpinspect.registry.models import Council, Force, Inspectorate
+
+DEMO_DOMAIN = "demo.cpinspect.invalid"  # .invalid can never be a real mail domain
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    full_name: str
+    role: str
+    force_code: str | None = None
+    inspectorate_code: str | None = None
+
+    @property
+    def email(self):
+        return f"{self.key}@{DEMO_DOMAIN}"
+
+
+PEOPLE = [
+    DemoPerson("admin", "Alex Admin (demo)", Role.ADMINISTRATOR),
+    DemoPerson("planner", "Pat Planner (demo)", Role.PROGRAMME_MANAGER),
+    DemoPerson("lead", "Lee Lead (demo)", Role.LEAD_INSPECTOR),
+    DemoPerson("lead2", "Lou Lead (demo)", Role.LEAD_INSPECTOR),
+    DemoPerson("inspector", "Ira Inspector (demo)", Role.INSPECTOR),
+    DemoPerson("inspector2", "Ines Inspector (demo)", Role.INSPECTOR),
+    DemoPerson("analyst", "Ana Analyst (demo)", Role.ANALYST),
+    DemoPerson("partner", "Pia Partner (demo)", Role.PARTNER_INSPECTOR, inspectorate_code="ofsted"),
+    DemoPerson("liaison", "Lia Liaison (demo)", Role.FORCE_LIAISON, force_code="E23000028"),
+]
+
+# (kind, subject code, fieldwork start, status to reach, team as (person key, team role))
+INSPECTIONS = [
+    (
+        InspectionType.CHILD_PROTECTION,
+        "E23000028",
+        date(2026, 10, 5),
+        Status.FIELDWORK,
+        [
+            ("lead", TeamRole.LEAD),
+            ("inspector", TeamRole.INSPECTOR),
+            ("inspector2", TeamRole.MODERATOR),
+            ("analyst", TeamRole.ANALYST),
+        ],
+    ),
+    (
+        InspectionType.CHILD_PROTECTION,
+        "E23000031",
+        date(2027, 1, 11),
+        Status.NOTIFIED,
+        [("lead2", TeamRole.LEAD), ("inspector2", TeamRole.INSPECTOR)],
+    ),
+    (
+        InspectionType.CHILD_PROTECTION,
+        "E23000026",
+        date(2027, 3, 1),
+        Status.PLANNED,
+        [("lead", TeamRole.LEAD)],
+    ),
+    (
+        InspectionType.CHILD_PROTECTION,
+        "E23000015",
+        date(2026, 6, 8),
+        Status.REPORTING,
+        [
+            ("lead2", TeamRole.LEAD),
+            ("inspector", TeamRole.INSPECTOR),
+            ("analyst", TeamRole.ANALYST),
+        ],
+    ),
+    (
+        InspectionType.CHILD_PROTECTION,
+        "E23000032",
+        date(2026, 4, 20),
+        Status.PUBLISHED,
+        [("lead", TeamRole.LEAD), ("inspector2", TeamRole.INSPECTOR)],
+    ),
+    (
+        InspectionType.JOINT_TARGETED_AREA,
+        "E06000034",
+        date(2026, 11, 9),
+        Status.FIELDWORK,
+        [("lead", TeamRole.LEAD), ("partner", TeamRole.PARTNER)],
+    ),
+    (
+        InspectionType.POST_INSPECTION_REVIEW,
+        "E23000028",
+        date(2027, 5, 10),
+        Status.PLANNED,
+        [("lead", TeamRole.LEAD)],
+    ),
+]
+
+
+def _path_to(target):
+    """The statuses to pass through, in order, from planned to ``target``."""
+    from cpinspect.programmes.lifecycle import MAIN_PATH
+
+    return MAIN_PATH[1 : MAIN_PATH.index(target) + 1]
+
+
+def _ensure_user(person: DemoPerson, password: str) -> User:
+    user = User.objects.filter(email=person.email).first()
+    if user is None:
+        user = User.objects.create_user(
+            person.email,
+            password,
+            full_name=person.full_name,
+            role=person.role,
+            is_demo=True,
+            force=Force.objects.get(code=person.force_code) if person.force_code else None,
+            inspectorate=(
+                Inspectorate.objects.get(code=person.inspectorate_code)
+                if person.inspectorate_code
+                else None
+            ),
+        )
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def build_demo(password: str | None = None) -> dict[str, str]:
+    """Create (or refresh) the demo; returns {email: password} for the demo users."""
+    credentials = {}
+    users = {}
+    for person in PEOPLE:
+        chosen = password or secrets.token_urlsafe(12)
+        users[person.key] = _ensure_user(person, chosen)
+        credentials[person.email] = chosen
+
+    programme, created = Programme.objects.get_or_create(
+        name="2026/27",
+        defaults={
+            "starts_on": date(2026, 4, 1),
+            "ends_on": date(2027, 3, 31),
+            "description": "Demo programme: fictional inspections for trying CP Inspect.",
+        },
+    )
+    if not created:
+        return credentials  # the inspections are already there; a re-run leaves them alone
+
+    ofsted, cqc = Inspectorate.objects.get(code="ofsted"), Inspectorate.objects.get(code="cqc")
+    for kind, subject, start, target, team in INSPECTIONS:
+        joint = kind == InspectionType.JOINT_TARGETED_AREA
+        inspection = services.inspection_create(
+            programme=programme,
+            kind=kind,
+            fieldwork_starts_on=start,
+            force=None if joint else Force.objects.get(code=subject),
+            council=Council.objects.get(code=subject) if joint else None,
+            partner_inspectorates=[ofsted, cqc] if joint else [],
+        )
+        for key, team_role in team:
+            services.team_member_add(inspection=inspection, user=users[key], role=team_role)
+        _advance(inspection, target, users)
+    return credentials
+
+
+def _advance(inspection: Inspection, target: str, users) -> None:
+    for status in _path_to(target) if target != Status.PLANNED else []:
+        lead = inspection.team.get(role=TeamRole.LEAD).user
+        for actor in (lead, users["planner"]):
+            with pghistory.context(user=actor.pk, source="demo"):
+                try:
+                    services.inspection_transition(
+                        inspection=inspection, target=status, user=actor, note="Demo data."
+                    )
+                    break
+                except services.TransitionRefused:
+                    continue

@@ -1,0 +1,35 @@
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from cpinspect.demo.builder import build_demo
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (reference data, demo users, a demo programme) and serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="Set up, then exit.")
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--password", help="Use this password for every demo user.")
+
+    def handle(self, *args, no_serve=False, addrport="127.0.0.1:8000", password=None, **kw):
+        if not settings.CPINSPECT_DEMO:
+            raise CommandError("The demo needs CPINSPECT_DEMO=1 (make demo sets it).")
+        self.stdout.write("Preparing the database...")
+        call_command("migrate", database="owner", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("load_reference_data", stdout=self.stdout)
+        credentials = build_demo(password=password)
+        self.stdout.write(
+            self.style.SUCCESS("\nDemo users (demo data only; passwords change every run):")
+        )
+        for email, secret in credentials.items():
+            self.stdout.write(f"  {email:42} {secret}")
+        if no_serve:
+            return
+        self.stdout.write(self.style.SUCCESS(f"\nServing at http://{addrport}/ (Ctrl-C stops)"))
+        sys.stdout.flush()
+        call_command("runserver", addrport, use_reloader=False)

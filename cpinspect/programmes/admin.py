@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from cpinspect.programmes.models import Programme
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    """Programmes are planned here; inspections change only through their lifecycle pages."""
+
+    list_display = ["name", "starts_on", "ends_on"]

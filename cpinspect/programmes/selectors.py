@@ -1,0 +1,42 @@
+"""Reads of inspections, always scoped to what the requesting user may see."""
+
+from django.http import Http404
+
+from cpinspect.accounts import access
+from cpinspect.programmes.models import Inspection
+
+
+def _base():
+    return Inspection.objects.select_related(
+        "programme", "force", "council", "council__force"
+    ).prefetch_related("partner_inspectorates")
+
+
+def inspections_visible_to(user):
+    rule = access.inspection_filter(user)
+    if rule is None:
+        return Inspection.objects.none()
+    return _base().filter(rule).distinct()
+
+
+def inspection_for(user, pk) -> Inspection:
+    """The inspection, if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
+    try:
+        return inspections_visible_to(user).prefetch_related("team__user").get(pk=pk)
+    except (Inspection.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such inspection.") from None
+
+
+def my_inspections(user):
+    """The dashboard: the user's own team places first; planners also see the whole programme."""
+    return inspections_visible_to(user).filter(team__user=user).distinct()
+
+
+def published_inspections_of_force(force):
+    return _base().filter(access.public_inspection_filter()).filter(force=force)
+
+
+def inspections_of_force_for(user, force):
+    return inspections_visible_to(user).filter(force=force) | inspections_visible_to(user).filter(
+        council__force=force
+    )

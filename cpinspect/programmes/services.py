@@ -1,0 +1,138 @@
+"""Writes to programmes and inspections: one transaction each, keyword-only arguments."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from cpinspect.accounts import access
+from cpinspect.accounts.models import Role
+from cpinspect.programmes import lifecycle
+from cpinspect.programmes.models import (
+    DEFAULT_FIELDWORK_DAYS,
+    Inspection,
+    InspectionType,
+    Programme,
+    Status,
+    StatusChange,
+    TeamMember,
+    TeamRole,
+)
+
+
+class TransitionRefused(Exception):
+    """A lifecycle move that is not allowed; the message says why, for the person asking."""
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date of the last of ``days`` working days starting on ``start`` (Mon-Fri)."""
+    current = start
+    while current.weekday() >= 5:
+        current += timedelta(days=1)
+    counted = 1
+    while counted < days:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            counted += 1
+    return current
+
+
+def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = ""):
+    programme = Programme(name=name, starts_on=starts_on, ends_on=ends_on, description=description)
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+@transaction.atomic
+def inspection_create(
+    *,
+    programme,
+    kind,
+    fieldwork_starts_on,
+    force=None,
+    council=None,
+    fieldwork_ends_on=None,
+    partner_inspectorates=(),
+) -> Inspection:
+    if fieldwork_ends_on is None:
+        fieldwork_ends_on = add_working_days(fieldwork_starts_on, DEFAULT_FIELDWORK_DAYS[kind])
+    if kind != InspectionType.JOINT_TARGETED_AREA and partner_inspectorates:
+        raise ValidationError("Only a joint targeted area inspection has partner inspectorates.")
+    inspection = Inspection(
+        programme=programme,
+        kind=kind,
+        force=force,
+        council=council,
+        fieldwork_starts_on=fieldwork_starts_on,
+        fieldwork_ends_on=fieldwork_ends_on,
+    )
+    inspection.full_clean()
+    inspection.save()
+    inspection.partner_inspectorates.set(partner_inspectorates)
+    return inspection
+
+
+# Which account roles may take each place on a team.
+TEAM_PLACE_ROLES = {
+    TeamRole.LEAD: {Role.LEAD_INSPECTOR},
+    TeamRole.INSPECTOR: {Role.LEAD_INSPECTOR, Role.INSPECTOR},
+    TeamRole.MODERATOR: {Role.LEAD_INSPECTOR, Role.INSPECTOR},
+    TeamRole.ANALYST: {Role.ANALYST},
+    TeamRole.PARTNER: {Role.PARTNER_INSPECTOR},
+}
+
+
+@transaction.atomic
+def team_member_add(*, inspection, user, role) -> TeamMember:
+    if user.role not in TEAM_PLACE_ROLES[role]:
+        raise ValidationError(
+            f"A {user.get_role_display().lower()} cannot be the "
+            f"{TeamRole(role).label.lower()} on an inspection."
+        )
+    if (
+        role == TeamRole.PARTNER
+        and not inspection.partner_inspectorates.filter(pk=user.inspectorate_id).exists()
+    ):
+        raise ValidationError(f"{user.inspectorate} is not a partner in this inspection.")
+    member = TeamMember(inspection=inspection, user=user, role=role)
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def inspection_transition(*, inspection, target: str, user, note: str = "") -> StatusChange:
+    """Move an inspection to ``target``, or refuse with a clear message and change nothing."""
+    locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    source = locked.status
+    move = lifecycle.transition_between(source, target)
+    if move is None:
+        raise TransitionRefused(_no_such_move_message(source, target))
+    if not access.may_make_transition(user, locked, move):
+        raise TransitionRefused(
+            f"Only {access.describe_actors(move)} can {move.label[0].lower() + move.label[1:]}."
+        )
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    inspection.status = target
+    return StatusChange.objects.create(
+        inspection=locked, from_status=source, to_status=target, changed_by=user, note=note
+    )
+
+
+def _no_such_move_message(source: str, target: str) -> str:
+    labels = dict(Status.choices)
+    message = (
+        f"An inspection cannot move from {labels[source].lower()} to "
+        f"{str(labels.get(target, target)).lower()}."
+    )
+    allowed = [str(labels[t.target]).lower() for t in lifecycle.transitions_from(source)]
+    if allowed:
+        message += f" From {labels[source].lower()} it can move to: {', '.join(allowed)}."
+    return message
+
+
+def require(allowed: bool, message: str = "You do not have access to this.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)

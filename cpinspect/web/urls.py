@@ -1,0 +1,21 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from cpinspect.accounts.views import SignInView, SignOutView
+from cpinspect.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("sign-in/", SignInView.as_view(), name="sign-in"),
+    path("sign-out/", SignOutView.as_view(), name="sign-out"),
+    path("forces/", views.force_list, name="force-list"),
+    path("forces/<str:code>/", views.force_detail, name="force-detail"),
+    path("inspections/", views.dashboard, name="dashboard"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("inspections/<int:pk>/status/", views.inspection_transition, name="inspection-transition"),
+    path("audit/changes/", views.audit_changes, name="audit-changes"),
+    path("audit/access/", views.audit_access, name="audit-access"),
+    # govuk-frontend's compiled CSS looks for its fonts and images under /assets/.
+    path("assets/<path:asset>", RedirectView.as_view(url="/static/govuk/assets/%(asset)s")),
+]

@@ -1,0 +1,165 @@
+"""Thin page views: they ask selectors for data and services for changes, never decide access."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from cpinspect.accounts import access
+from cpinspect.audittrail import selectors as audit_selectors
+from cpinspect.audittrail.models import AccessAction
+from cpinspect.audittrail.services import access_log_record
+from cpinspect.programmes import lifecycle, selectors, services
+from cpinspect.registry import selectors as registry_selectors
+from cpinspect.registry.models import Force
+
+
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any failure to reach the database is "unhealthy"
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def home(request):
+    return render(request, "web/home.html")
+
+
+def force_list(request):
+    return render(
+        request, "registry/force_list.html", {"forces": registry_selectors.forces_with_counts()}
+    )
+
+
+def force_detail(request, code):
+    force = get_object_or_404(Force, code=code)
+    if access.is_signed_in(request.user):
+        inspections = selectors.inspections_of_force_for(request.user, force)
+    else:
+        inspections = selectors.published_inspections_of_force(force)
+    return render(
+        request,
+        "registry/force_detail.html",
+        {
+            "force": force,
+            "councils": force.councils.all(),
+            "grades": registry_selectors.published_grades_of(force),
+            "inspections": inspections.order_by("-fieldwork_starts_on"),
+        },
+    )
+
+
+@login_required
+def dashboard(request):
+    mine = selectors.my_inspections(request.user)
+    others = selectors.inspections_visible_to(request.user).exclude(pk__in=mine.values("pk"))
+    return render(request, "programmes/dashboard.html", {"mine": mine, "others": others})
+
+
+class TransitionForm(forms.Form):
+    target = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+
+
+@login_required
+def inspection_detail(request, pk):
+    inspection = selectors.inspection_for(request.user, pk)
+    access_log_record(
+        user=request.user, action=AccessAction.VIEW, obj=inspection, inspection_id=inspection.pk
+    )
+    moves = [
+        t
+        for t in lifecycle.transitions_from(inspection.status)
+        if access.may_make_transition(request.user, inspection, t)
+    ]
+    return render(
+        request,
+        "programmes/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "team": inspection.team.all()
+            if access.can_see_team(request.user, inspection)
+            else None,
+            "timeline": inspection.status_changes.select_related("changed_by"),
+            "moves": moves,
+            "stages": lifecycle.stage_list(inspection.status),
+            "can_see_case_data": access.can_see_case_data(request.user, inspection),
+        },
+    )
+
+
+@login_required
+@require_POST
+def inspection_transition(request, pk):
+    inspection = selectors.inspection_for(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status to move to.")
+        return redirect("inspection-detail", pk=inspection.pk)
+    try:
+        change = services.inspection_transition(
+            inspection=inspection,
+            target=form.cleaned_data["target"],
+            user=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except services.TransitionRefused as refusal:
+        return render(
+            request,
+            "programmes/transition_refused.html",
+            {"inspection": inspection, "reason": str(refusal)},
+            status=409,
+        )
+    messages.success(request, f"Status changed to {change.get_to_status_display().lower()}.")
+    return redirect("inspection-detail", pk=inspection.pk)
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.IntegerField(required=False, label="User id")
+    object_type = forms.CharField(
+        required=False,
+        label="Object type",
+        max_length=100,
+        help_text="For example programmes.inspection",
+    )
+    object_id = forms.CharField(required=False, label="Object id", max_length=64)
+    date_from = forms.DateField(required=False, label="From (YYYY-MM-DD)")
+    date_to = forms.DateField(required=False, label="To (YYYY-MM-DD)")
+
+
+def _audit_page(request, template, select):
+    form = AuditFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "user_id": data["user"],
+            "object_type": data["object_type"],
+            "object_id": data["object_id"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }
+    rows = select(request.user, **filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def audit_changes(request):
+    return _audit_page(request, "audittrail/changes.html", audit_selectors.change_events)
+
+
+@login_required
+def audit_access(request):
+    return _audit_page(request, "audittrail/access.html", audit_selectors.access_entries)

@@ -1,0 +1,36 @@
+"""Test set-up: a fresh database on the embedded PostgreSQL, migrated by the owner role.
+
+Tests then run as the application's role (the ``default`` alias), exactly as the app does, so
+database privileges (the append-only logs) are exercised for real.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+
+from cpinspect import database
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_blocker):
+    # One database per test run, so that two runs (or two developers) never collide.
+    test_name = f"test_{settings.DATABASES['default']['NAME']}_{os.getpid()}"
+    with django_db_blocker.unblock():
+        for alias in ("default", "owner"):
+            connections[alias].close()
+            settings.DATABASES[alias]["NAME"] = test_name
+            connections[alias].settings_dict["NAME"] = test_name
+        database.recreate_database(settings.DATABASES["default"], settings.DATABASES["owner"])
+        call_command("migrate", database="owner", verbosity=0)
+        connections["owner"].close()
+    yield
+    with django_db_blocker.unblock():
+        for alias in ("default", "owner"):
+            connections[alias].close()
+        database.drop_database(settings.DATABASES["default"], settings.DATABASES["owner"])
+
+
+pytest_plugins = ["tests.fixtures"]
