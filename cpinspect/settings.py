@@ -1,6 +1,7 @@
 """One settings module; everything that differs between machines comes from the environment."""
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -177,7 +178,8 @@ SPECTACULAR_SETTINGS = {
 # --- static files --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it, even before collectstatic
+# Before collectstatic has run, WhiteNoise serves from the finders; its warning is noise.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     BASE_DIR / "cpinspect" / "static",

@@ -86,9 +86,10 @@ TEAM_PLACE_ROLES = {
 @transaction.atomic
 def team_member_add(*, inspection, user, role) -> TeamMember:
     if user.role not in TEAM_PLACE_ROLES[role]:
+        held = user.get_role_display().lower()
+        article = "An" if held[0] in "aeiou" else "A"
         raise ValidationError(
-            f"A {user.get_role_display().lower()} cannot be the "
-            f"{TeamRole(role).label.lower()} on an inspection."
+            f"{article} {held} cannot be the {TeamRole(role).label.lower()} on an inspection."
         )
     if (
         role == TeamRole.PARTNER
@@ -99,6 +100,11 @@ def team_member_add(*, inspection, user, role) -> TeamMember:
     member.full_clean()
     member.save()
     return member
+
+
+@transaction.atomic
+def team_member_remove(*, member: TeamMember) -> None:
+    member.delete()  # recorded by the audit trail's delete trigger
 
 
 @transaction.atomic

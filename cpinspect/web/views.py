@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
@@ -15,6 +16,7 @@ from cpinspect.audittrail import selectors as audit_selectors
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.programmes import lifecycle, selectors, services
+from cpinspect.programmes.forms import InspectionForm, TeamMemberForm
 from cpinspect.registry import selectors as registry_selectors
 from cpinspect.registry.models import Force
 
@@ -62,7 +64,11 @@ def force_detail(request, code):
 def dashboard(request):
     mine = selectors.my_inspections(request.user)
     others = selectors.inspections_visible_to(request.user).exclude(pk__in=mine.values("pk"))
-    return render(request, "programmes/dashboard.html", {"mine": mine, "others": others})
+    return render(
+        request,
+        "programmes/dashboard.html",
+        {"mine": mine, "others": others, "can_plan": access.can_plan_programmes(request.user)},
+    )
 
 
 class TransitionForm(forms.Form):
@@ -163,3 +169,63 @@ def audit_changes(request):
 @login_required
 def audit_access(request):
     return _audit_page(request, "audittrail/access.html", audit_selectors.access_entries)
+
+
+@login_required
+def inspection_new(request):
+    services.require(
+        access.can_plan_programmes(request.user), "Only a programme manager can plan an inspection."
+    )
+    form = InspectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.inspection_create(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Inspection planned.")
+            return redirect("inspection-detail", pk=inspection.pk)
+    return render(
+        request,
+        "programmes/inspection_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def team_add(request, pk):
+    inspection = selectors.inspection_for(request.user, pk)
+    services.require(
+        access.can_manage_team(request.user, inspection),
+        "Only a programme manager or the inspection's lead can change its team.",
+    )
+    form = TeamMemberForm(request.POST or None, inspection=inspection)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_member_add(inspection=inspection, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['user'].full_name} added to the team.")
+            return redirect("inspection-detail", pk=inspection.pk)
+    return render(
+        request,
+        "programmes/team_form.html",
+        {"form": form, "inspection": inspection},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def team_remove(request, pk, member_pk):
+    inspection = selectors.inspection_for(request.user, pk)
+    services.require(
+        access.can_manage_team(request.user, inspection),
+        "Only a programme manager or the inspection's lead can change its team.",
+    )
+    member = get_object_or_404(inspection.team, pk=member_pk)
+    services.team_member_remove(member=member)
+    messages.success(request, f"{member.user.full_name} removed from the team.")
+    return redirect("inspection-detail", pk=inspection.pk)

@@ -1,0 +1,84 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from cpinspect.accounts.models import User
+from cpinspect.programmes.models import InspectionType, Programme, TeamRole
+from cpinspect.programmes.services import TEAM_PLACE_ROLES
+from cpinspect.registry.models import Council, Force, Inspectorate
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class InspectionForm(forms.Form):
+    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label="Choose a programme")
+    kind = forms.ChoiceField(label="Type of inspection", choices=InspectionType.choices)
+    force = forms.ModelChoiceField(
+        Force.objects.all(),
+        required=False,
+        empty_label="Choose a force",
+        help_text="For every type except a joint targeted area inspection.",
+    )
+    council = forms.ModelChoiceField(
+        Council.objects.select_related("force"),
+        required=False,
+        empty_label="Choose a council",
+        help_text="For a joint targeted area inspection only.",
+    )
+    partner_inspectorates = forms.ModelMultipleChoiceField(
+        Inspectorate.objects.filter(is_lead=False),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For a joint targeted area inspection only.",
+    )
+    fieldwork_starts_on = forms.DateField(label="Fieldwork starts", widget=DateInput)
+    fieldwork_ends_on = forms.DateField(
+        label="Fieldwork ends",
+        required=False,
+        widget=DateInput,
+        help_text="Leave empty for the usual length (10 working days for child protection).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        joint = data.get("kind") == InspectionType.JOINT_TARGETED_AREA
+        if joint and not data.get("council"):
+            self.add_error("council", "Choose the council for a joint targeted area inspection.")
+        if joint and data.get("force"):
+            self.add_error(
+                "force",
+                "A joint targeted area inspection is of a council, "
+                "not a force: leave the force empty.",
+            )
+        if not joint and data.get("kind") and not data.get("force"):
+            self.add_error("force", "Choose the force to inspect.")
+        if not joint and (data.get("council") or data.get("partner_inspectorates")):
+            raise ValidationError(
+                "Only a joint targeted area inspection has a council and partner inspectorates."
+            )
+        start, end = data.get("fieldwork_starts_on"), data.get("fieldwork_ends_on")
+        if start and end and end < start:
+            self.add_error("fieldwork_ends_on", "Fieldwork must end on or after the day it starts.")
+        return data
+
+
+class TeamMemberForm(forms.Form):
+    user = forms.ModelChoiceField(
+        User.objects.none(), label="Person", empty_label="Choose a person"
+    )
+    role = forms.ChoiceField(label="Place on the team", choices=TeamRole.choices)
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        eligible_roles = set().union(*TEAM_PLACE_ROLES.values())
+        people = User.objects.filter(is_active=True, role__in=eligible_roles)
+        partners = inspection.partner_inspectorates.all()
+        people = people.exclude(role="partner_inspector") | people.filter(
+            role="partner_inspector", inspectorate__in=partners
+        )
+        self.fields["user"].queryset = people.select_related("inspectorate").order_by("full_name")
+        self.fields["user"].label_from_instance = lambda u: (
+            f"{u.full_name} ({u.get_role_display()}"
+            + (f", {u.inspectorate.short_name})" if u.inspectorate_id else ")")
+        )
