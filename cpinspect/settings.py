@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "cpinspect.registry",
     "cpinspect.programmes",
     "cpinspect.audittrail",
+    "cpinspect.casefiles",
+    "cpinspect.scheduling",
     "cpinspect.web",
     "cpinspect.api",
     "cpinspect.demo",

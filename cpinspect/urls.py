@@ -4,5 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("cpinspect.api.urls")),
+    path("", include("cpinspect.casefiles.urls")),
+    path("", include("cpinspect.scheduling.urls")),
     path("", include("cpinspect.web.urls")),
 ]
