@@ -15,7 +15,7 @@ def change_events(
     if user_id:
         events = events.filter(pgh_context__user=int(user_id))
     if object_type:
-        events = events.filter(pgh_obj_model=object_type)
+        events = events.filter(pgh_obj_model__iexact=object_type)
     if object_id:
         events = events.filter(pgh_obj_id=str(object_id))
     if date_from:
@@ -33,7 +33,7 @@ def access_entries(
     if user_id:
         entries = entries.filter(user_id=user_id)
     if object_type:
-        entries = entries.filter(object_type=object_type)
+        entries = entries.filter(object_type__iexact=object_type)
     if object_id:
         entries = entries.filter(object_id=str(object_id))
     if date_from:

@@ -3,7 +3,7 @@
 from django.http import Http404
 
 from cpinspect.accounts import access
-from cpinspect.programmes.models import Inspection
+from cpinspect.programmes.models import Inspection, TeamRole
 
 
 def _base():
@@ -40,3 +40,9 @@ def inspections_of_force_for(user, force):
     return inspections_visible_to(user).filter(force=force) | inspections_visible_to(user).filter(
         council__force=force
     )
+
+
+def team_in_role_order(inspection):
+    """The team, lead first, then inspectors, moderators, analysts and partners."""
+    order = list(TeamRole.values)
+    return sorted(inspection.team.all(), key=lambda m: (order.index(m.role), m.user.full_name))

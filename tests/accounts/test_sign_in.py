@@ -107,3 +107,10 @@ def test_a_demo_session_ends_when_the_demo_setting_goes_off(demo_user, client, s
     assert client.get(reverse("dashboard")).status_code == 200
     settings.CPINSPECT_DEMO = False
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_an_empty_form_says_what_to_enter(db, client):
+    response = client.post(reverse("sign-in"), {"username": "", "password": ""})
+    page = response.content.decode()
+    assert "Enter your email address" in page and "Enter your password" in page
+    assert "<title>Error: Sign in" in page

@@ -1,0 +1,90 @@
+"""axe-core (WCAG 2.2 AA rules) finds no violation on the service's pages, as each role sees
+them; each test first checks that the page is the one it means to check."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from browser_tests.support import assert_accessible
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/", "CP Inspect"),
+        ("/forces/", "Police forces of England and Wales"),
+        ("/forces/E23000028/", "Essex"),
+        ("/sign-in/", "Sign in"),
+    ],
+    ids=["home", "forces", "force-essex", "sign-in"],
+)
+def test_public_page_is_accessible(page, path, heading):
+    response = page.goto(path)
+    assert response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    assert_accessible(page, f"public {path}")
+
+
+def test_force_page_lists_its_councils_and_grades(page):
+    page.goto("/forces/E23000028/")
+    councils = page.get_by_role("table", name=re.compile("children's services authorit"))
+    expect(councils.get_by_role("cell", name="Thurrock", exact=True)).to_be_visible()
+    expect(councils.get_by_role("cell", name="E06000034", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Published grades")).to_be_visible()
+
+
+def test_sign_in_errors_are_summarised_linked_and_accessible(page):
+    page.goto("/sign-in/")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_title(re.compile(r"^Sign in \(error\)"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary).to_be_focused()  # govuk-frontend moves focus to the summary
+    links = summary.get_by_role("link")
+    expect(links).to_have_count(2)
+    assert [links.nth(i).get_attribute("href") for i in range(2)] == [
+        "#id_username",
+        "#id_password",
+    ]
+    # Each field shows its own message, tied to the input for screen readers.
+    for label in ("Email address", "Password"):
+        field = page.get_by_label(label)
+        assert field.get_attribute("aria-describedby") == f"{field.get_attribute('id')}-error"
+        expect(field).to_have_class(re.compile(r"\bgovuk-input--error\b"))
+    assert_accessible(page, "sign-in with errors")
+
+    links.nth(1).click()
+    expect(page.get_by_label("Password")).to_be_focused()
+    links.nth(0).click()
+    expect(page.get_by_label("Email address")).to_be_focused()
+
+
+def test_dashboard_is_accessible(page_as):
+    page = page_as("lead")
+    page.goto("/inspections/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My inspections")
+    assert_accessible(page, "dashboard (lead)")
+
+
+def test_inspection_page_is_accessible(page_as):
+    page = page_as("lead")
+    page.goto("/inspections/")
+    page.get_by_role("link", name="Child protection inspection: Essex", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Essex")
+    expect(page.get_by_role("heading", name="Team")).to_be_visible()
+    assert_accessible(page, "inspection (lead)")
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("/audit/changes/", "Changes to data"), ("/audit/access/", "Access log")],
+    ids=["changes", "access-log"],
+)
+def test_audit_page_is_accessible(page_as, path, heading):
+    page = page_as("admin")
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.get_by_role("table").get_by_role("row")).not_to_have_count(0)
+    assert_accessible(page, f"audit {path} (admin)")

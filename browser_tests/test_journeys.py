@@ -1,0 +1,178 @@
+"""What each role sees, and a status change followed from the button to the audit trail.
+
+The tests in this module run in order: the last one moves the Essex inspection on from
+fieldwork, which the earlier ones expect to find.
+"""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from browser_tests.support import DEMO_DOMAIN, assert_accessible, sign_in
+
+ESSEX_CP = "Child protection inspection: Essex"
+LEAD_NAME = "Lee Lead (demo)"
+
+
+def link_texts(table) -> list[str]:
+    return sorted(table.get_by_role("link").all_inner_texts())
+
+
+def summary_value(page: Page, key: str):
+    row = page.locator(".govuk-summary-list__row").filter(
+        has=page.locator("dt", has_text=re.compile(f"^{key}$"))
+    )
+    return row.locator("dd")
+
+
+def rows_of(table) -> list[list[str]]:
+    """The body rows of a table, as lists of cell texts."""
+    body_rows = table.locator("tbody tr")
+    return [
+        [cell.strip() for cell in body_rows.nth(i).locator("td, th").all_inner_texts()]
+        for i in range(body_rows.count())
+    ]
+
+
+def test_lead_signs_in_and_sees_team_and_timeline(page, password):
+    sign_in(page, f"lead@{DEMO_DOMAIN}", password)
+
+    expect(page.locator(".govuk-caption-l")).to_have_text(f"{LEAD_NAME} · Lead inspector")
+    mine = page.get_by_role("table", name="Inspections whose team you are on")
+    assert link_texts(mine) == [
+        "Child protection inspection: Bedfordshire",
+        "Child protection inspection: Essex",
+        "Child protection inspection: Kent",
+        "Joint targeted area inspection: Thurrock",
+        "Post-inspection review: Essex",
+    ]
+    others = page.get_by_role("table", name="Other inspections in the programme")
+    assert link_texts(others) == [
+        "Child protection inspection: Staffordshire",
+        "Child protection inspection: Surrey",
+    ]
+
+    mine.get_by_role("link", name=ESSEX_CP, exact=True).click()
+    expect(page).to_have_url(re.compile(r"/inspections/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Essex")
+    expect(summary_value(page, "Status")).to_have_text("Fieldwork")
+    expect(summary_value(page, "Subject")).to_have_text("Essex (E23000028)")
+    expect(summary_value(page, "Case-level data")).to_contain_text("You are on the team")
+
+    team = page.get_by_role("table", name="Inspection team")
+    assert sorted(rows_of(team)) == [
+        ["Ana Analyst (demo)", "Analyst"],
+        ["Ines Inspector (demo)", "Moderator"],
+        ["Ira Inspector (demo)", "Inspector"],
+        [LEAD_NAME, "Lead inspector"],
+    ]
+    timeline = page.get_by_role("table", name="Status changes")
+    changes = [(row[1], row[2], row[3]) for row in rows_of(timeline)]
+    assert ("Planned to Notified", LEAD_NAME, "Demo data.") in changes
+    assert ("Notified to Fieldwork", LEAD_NAME, "Demo data.") in changes
+    assert len(changes) == 2
+    expect(page.get_by_role("button", name="Start moderation")).to_be_visible()
+
+
+def test_force_liaison_sees_only_their_force_and_no_team(page, page_as, password):
+    # The Surrey inspection's address, as the lead sees it, to try it as the liaison officer.
+    lead_page = page_as("lead")
+    lead_page.goto("/inspections/")
+    surrey_href = lead_page.get_by_role(
+        "link", name="Child protection inspection: Surrey"
+    ).get_attribute("href")
+
+    sign_in(page, f"liaison@{DEMO_DOMAIN}", password)
+    expect(page.locator(".govuk-caption-l")).to_have_text(
+        "Lia Liaison (demo) · Force liaison officer · Essex"
+    )
+    expect(page.get_by_text("You are not on the team of any inspection.")).to_be_visible()
+    ours = page.get_by_role("table", name="Inspections of your force")
+    assert link_texts(ours) == [ESSEX_CP, "Joint targeted area inspection: Thurrock"]
+    main = page.locator("main")
+    for elsewhere in ("Surrey", "Kent", "Staffordshire", "Bedfordshire"):
+        expect(main).not_to_contain_text(elsewhere)
+    expect(main).not_to_contain_text("Post-inspection review")  # planned: not yet notified
+
+    ours.get_by_role("link", name=ESSEX_CP, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Essex")
+    expect(summary_value(page, "Status")).to_have_text("Fieldwork")
+    expect(summary_value(page, "Case-level data")).to_have_text(
+        "Only the inspection's team sees its case files."
+    )
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(page.get_by_role("heading", name="Team")).to_have_count(0)
+    expect(page.get_by_role("table", name="Inspection team")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Change status")).to_have_count(0)
+    expect(page.get_by_role("button")).to_have_text(["Sign out"])
+    # Another force's inspection does not exist as far as the liaison officer can tell.
+    assert page.request.get(surrey_href).status == 404
+    assert_accessible(page, "inspection (force liaison)")
+
+
+def test_lead_starts_moderation_and_admin_sees_it_in_audit_trail(page_as):
+    page = page_as("lead")
+    page.goto("/inspections/")
+    page.get_by_role("link", name=ESSEX_CP, exact=True).click()
+    expect(summary_value(page, "Status")).to_have_text("Fieldwork")
+    inspection_id = re.search(r"/inspections/(\d+)/$", page.url).group(1)
+
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith(f"/{inspection_id}/status/")
+    ) as posted:
+        page.get_by_role("button", name="Start moderation").click()
+    post = posted.value
+    assert post.status == 302
+    change_request_id = post.header_value("x-request-id")
+    view_request_id = post.request.redirected_to.response().header_value("x-request-id")
+    assert change_request_id and view_request_id and change_request_id != view_request_id
+
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("Success")
+    expect(banner).to_contain_text("Status changed to moderation.")
+    expect(summary_value(page, "Status")).to_have_text("Moderation")
+    expect(page.get_by_role("button", name="Start reporting")).to_be_visible()
+    timeline = page.get_by_role("table", name="Status changes")
+    assert [row[1:3] for row in rows_of(timeline)][-1:] == [["Fieldwork to Moderation", LEAD_NAME]]
+
+    admin = page_as("admin")
+    admin.goto("/audit/changes/")
+    admin.get_by_label("Object type").fill("programmes.inspection")
+    admin.get_by_label("Object id").fill(inspection_id)
+    admin.get_by_role("button", name="Filter").click()
+    expect(admin).to_have_url(re.compile(r"object_type=programmes.inspection"))
+    # The filter takes the object type as its hint writes it ("programmes.inspection").
+    changes = rows_of(admin.get_by_role("table"))
+    ours = [row for row in changes if len(row) == 6 and row[4] == change_request_id]
+    assert len(ours) == 1, (
+        f"filtering on programmes.inspection {inspection_id} does not show the change made "
+        f"by request {change_request_id}; the table shows {changes}"
+    )
+    _when, label, obj, user_id, _request_id, what = ours[0]
+    assert obj.lower() == f"programmes.inspection {inspection_id}"
+    assert "status: fieldwork → moderation" in what
+    assert label == "update"
+    assert user_id.isdigit(), user_id
+    # Every row of the filtered page is this inspection's.
+    assert {row[2].lower() for row in changes} == {f"programmes.inspection {inspection_id}"}
+
+    # The user id recorded with the change is the lead's: the access log names them.
+    admin.get_by_role("link", name="Access log").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Access log")
+    admin.get_by_label("User id").fill(user_id)
+    admin.get_by_label("Object type").fill("programmes.inspection")
+    admin.get_by_label("Object id").fill(inspection_id)
+    admin.get_by_role("button", name="Filter").click()
+    expect(admin).to_have_url(re.compile(rf"/audit/access/\?user={user_id}&"))
+    entries = rows_of(admin.get_by_role("table"))
+    views = [row for row in entries if len(row) == 6 and row[5] == view_request_id]
+    assert len(views) == 1, f"no access by request {view_request_id} in {entries}"
+    assert views[0][1:5] == [
+        f"{LEAD_NAME} ({user_id})",
+        "Viewed",
+        f"programmes.inspection {inspection_id}",
+        "Web",
+    ]
+
+    # Last, as the lead still sees it: the page with the success banner.
+    assert_accessible(page, "inspection after a status change (success banner)")
