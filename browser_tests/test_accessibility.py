@@ -38,7 +38,8 @@ def test_sign_in_errors_are_summarised_linked_and_accessible(page):
     page.goto("/sign-in/")
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page).to_have_title(re.compile(r"^Sign in \(error\)"))
+    expect(page).to_have_title(re.compile(r"^Error: Sign in"))
+    expect(page.locator(".govuk-error-summary__list")).to_contain_text("Enter your email address")
     summary = page.locator(".govuk-error-summary")
     expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(summary).to_be_focused()  # govuk-frontend moves focus to the summary
