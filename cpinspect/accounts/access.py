@@ -97,3 +97,38 @@ def describe_actors(transition) -> str:
         "inspection_lead": "the inspection's lead inspector",
     }
     return " or ".join(names[a] for a in transition.actors)
+
+
+# --- case extracts and samples (cpinspect.casefiles) ---------------------------------------
+# Importing a force's file, drawing the sample and revealing a force's own reference are all
+# case-level work: the inspection's team only, exactly as can_see_case_data.
+
+
+def can_manage_case_data(user, inspection) -> bool:
+    """Import an extract, confirm or cancel it, draw the sample, mark a case unusable."""
+    return can_see_case_data(user, inspection)
+
+
+def can_reveal_case_reference(user, inspection) -> bool:
+    """See the force's own reference of a sampled case (each reveal is access-logged)."""
+    return can_see_case_data(user, inspection)
+
+
+# ---------------------------------------------------------------------------------------------
+# Programme planning and scheduling (cpinspect.scheduling)
+#
+# The plan of a year names forces and fortnights before the forces are told, so only staff of
+# the police inspectorate see it; partners and force liaison officers never do (404). Only
+# programme managers solve, re-plan and publish (can_plan_programmes above).
+# ---------------------------------------------------------------------------------------------
+
+
+def can_see_plans(user) -> bool:
+    return is_signed_in(user) and user.role in INSPECTORATE_ROLES
+
+
+def can_fetch_calendar_of(user, person) -> bool:
+    """An inspector's own calendar feed; a programme manager may fetch anyone's."""
+    if not can_see_plans(user):
+        return False
+    return user.pk == person.pk or user.role == Role.PROGRAMME_MANAGER

@@ -1,0 +1,206 @@
+"""REST endpoints for extracts and samples: the same selectors and services as the pages,
+so the same rule (the inspection's team only; 404 for anyone else)."""
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, parser_classes
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from cpinspect.audittrail.models import AccessAction
+from cpinspect.audittrail.services import access_log_record
+from cpinspect.casefiles import precision, sampling, selectors, services
+from cpinspect.casefiles.models import Allocation, Extract, Sample, SampledCase
+from cpinspect.casefiles.profiles import builtin_names
+
+
+class ExtractSerializer(serializers.ModelSerializer):
+    summary = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Extract
+        fields = [
+            "id",
+            "profile",
+            "status",
+            "file_format",
+            "encoding",
+            "started_at",
+            "finished_at",
+            "rows_read",
+            "rows_accepted",
+            "rows_rejected",
+            "rows_warned",
+            "problem_counts",
+            "error",
+            "frame_sha256",
+            "summary",
+        ]
+
+    def get_summary(self, obj):
+        summary = getattr(obj, "summary", None) if hasattr(obj, "summary") else None
+        if summary is None:
+            return None
+        return {
+            "total": summary.total,
+            "by_category": summary.by_category,
+            "by_council": summary.by_council,
+            "by_month": summary.by_month,
+            "by_age_band": summary.by_age_band,
+        }
+
+
+class ExtractDetailSerializer(ExtractSerializer):
+    class Meta(ExtractSerializer.Meta):
+        fields = [*ExtractSerializer.Meta.fields, "report"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    replaced_by = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = SampledCase
+        fields = [
+            "id",
+            "pseudonym",
+            "stratum",
+            "order",
+            "is_reserve",
+            "status",
+            "unusable_reason",
+            "replaced_by",
+            "recorded_on",
+            "child_age",
+            "council_code",
+        ]
+
+
+class SampleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sample
+        fields = [
+            "id",
+            "extract",
+            "drawn_at",
+            "seed",
+            "frame_sha256",
+            "allocation_method",
+            "design",
+            "allocation",
+            "reserves",
+            "population",
+            "excluded",
+            "total_size",
+            "software",
+        ]
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    profile = serializers.ChoiceField(choices=builtin_names(), default="canonical")
+    accept_rejections = serializers.BooleanField(default=False)
+
+
+class DrawSerializer(serializers.Serializer):
+    size = serializers.IntegerField(required=False, min_value=1, max_value=5000)
+    seed = serializers.IntegerField(required=False, min_value=0)
+    method = serializers.ChoiceField(choices=Allocation.values, default="proportional")
+    minimum = serializers.IntegerField(default=5, min_value=0)
+    fixed = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
+    exclude_older_than_months = serializers.IntegerField(required=False, min_value=1)
+
+
+@api_view(["GET", "POST"])
+@parser_classes([MultiPartParser, FormParser])
+def extracts(request, pk):
+    """GET: the inspection's imports. POST (multipart: file, profile, accept_rejections):
+    import a file (runs within the request)."""
+    inspection = selectors.case_inspection_for(request.user, pk)
+    if request.method == "GET":
+        rows = selectors.extracts_for(request.user, inspection).select_related("summary")
+        return Response(ExtractSerializer(rows, many=True).data)
+    form = UploadSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    extract = services.extract_import(
+        inspection=inspection,
+        user=request.user,
+        data=form.validated_data["file"].read(),
+        profile_name=form.validated_data["profile"],
+        accept_rejections=form.validated_data["accept_rejections"],
+        via="api",
+    )
+    code = status.HTTP_201_CREATED if extract.status == "imported" else status.HTTP_200_OK
+    return Response(ExtractDetailSerializer(extract).data, status=code)
+
+
+@api_view(["GET"])
+def extract_detail(request, pk, extract_id):
+    inspection = selectors.case_inspection_for(request.user, pk)
+    extract = selectors.extract_for(request.user, inspection, extract_id)
+    access_log_record(
+        user=request.user, action=AccessAction.VIEW, obj=extract, inspection_id=pk, via="api"
+    )
+    return Response(ExtractDetailSerializer(extract).data)
+
+
+@api_view(["GET", "POST"])
+@parser_classes([JSONParser, FormParser])
+def sample(request, pk):
+    """GET: the sample with its cases and precision. POST: draw it from the latest import."""
+    inspection = selectors.case_inspection_for(request.user, pk)
+    if request.method == "POST":
+        form = DrawSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        current = selectors.current_extract(request.user, inspection)
+        if current is None:
+            return Response({"detail": "No imported extract."}, status=status.HTTP_409_CONFLICT)
+        design = sampling.Design(
+            size=data.get("size"),
+            method=data["method"],
+            minimum=data["minimum"],
+            fixed=data.get("fixed") or {},
+            exclude_older_than_months=data.get("exclude_older_than_months"),
+        )
+        try:
+            services.sample_draw(
+                extract=current, user=request.user, design=design, seed=data.get("seed")
+            )
+        except (services.SampleRefused, ValueError) as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+    drawn = selectors.sample_for(request.user, inspection)
+    if drawn is None:
+        return Response({"detail": "No sample yet."}, status=status.HTTP_404_NOT_FOUND)
+    access_log_record(
+        user=request.user, action=AccessAction.VIEW, obj=drawn, inspection_id=pk, via="api"
+    )
+    body = SampleSerializer(drawn).data
+    body["cases"] = CaseSerializer(selectors.sampled_cases(request.user, drawn), many=True).data
+    body["precision"] = precision.table(drawn.allocation, drawn.population)
+    return Response(body, status=201 if request.method == "POST" else 200)
+
+
+@api_view(["POST"])
+def case_reveal(request, pk, case_id):
+    """The force's own reference of a sampled case or reserve (access-logged)."""
+    inspection = selectors.case_inspection_for(request.user, pk)
+    case = selectors.sampled_case_for(request.user, inspection, case_id)
+    try:
+        reference = services.sampled_case_reveal(case=case, user=request.user, via="api")
+    except PermissionDenied:
+        return Response(status=status.HTTP_404_NOT_FOUND)
+    return Response({"id": case.pk, "pseudonym": case.pseudonym, "force_reference": reference})
+
+
+@api_view(["POST"])
+@parser_classes([JSONParser, FormParser])
+def case_unusable(request, pk, case_id):
+    inspection = selectors.case_inspection_for(request.user, pk)
+    case = selectors.sampled_case_for(request.user, inspection, case_id)
+    try:
+        reserve = services.sampled_case_mark_unusable(
+            case=case, user=request.user, reason=str(request.data.get("reason", ""))
+        )
+    except services.SampleRefused as refusal:
+        return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+    return Response({"id": case.pk, "replaced_by": reserve.pk if reserve else None})

@@ -1,0 +1,33 @@
+from django import forms
+
+from cpinspect.casefiles.models import Allocation
+from cpinspect.casefiles.profiles import builtin_names
+
+
+class UploadForm(forms.Form):
+    profile = forms.ChoiceField(label="Import profile")
+    file = forms.FileField(label="Extract file (CSV, XLSX or Parquet)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].choices = [(n, n) for n in builtin_names()]
+
+
+class DrawForm(forms.Form):
+    size = forms.IntegerField(
+        required=False, min_value=1, max_value=5000, label="Sample size (leave empty for the rule)"
+    )
+    seed = forms.IntegerField(
+        required=False, min_value=0, label="Seed (leave empty for a fresh one)"
+    )
+    method = forms.ChoiceField(choices=Allocation.choices, initial=Allocation.PROPORTIONAL)
+    minimum = forms.IntegerField(
+        initial=5, min_value=0, max_value=500, label="Minimum per category"
+    )
+    exclude_older_than_months = forms.IntegerField(
+        required=False, min_value=1, max_value=240, label="Exclude cases older than (months)"
+    )
+
+
+class UnusableForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="Why can this case not be used?")

@@ -1,0 +1,274 @@
+"""Writes for planning: profiles, absences, solving and publishing plans.
+
+One transaction each, keyword-only arguments. Solving always makes a new ``PlanVersion``; a
+stored plan is never re-solved or changed except to publish or supersede it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cpinspect.accounts import access
+from cpinspect.programmes import services as programme_services
+from cpinspect.programmes.models import (
+    DEFAULT_FIELDWORK_DAYS,
+    Inspection,
+    Programme,
+    Status,
+    TeamMember,
+    TeamRole,
+)
+from cpinspect.scheduling.checker import check
+from cpinspect.scheduling.inputs import build_problem
+from cpinspect.scheduling.models import (
+    Absence,
+    CalendarFeedToken,
+    InspectorProfile,
+    PlanAssignment,
+    PlanState,
+    PlanVersion,
+)
+from cpinspect.scheduling.problem import Plan, Problem, plan_changes
+from cpinspect.scheduling.solver import SolveParams, solve
+
+
+class PlanError(Exception):
+    """A planning request that cannot be carried out; the message says why."""
+
+
+@transaction.atomic
+def inspector_profile_save(
+    *, user, specialisms, home_region, part_time_fraction=1, forces_served=()
+) -> InspectorProfile:
+    profile, _ = InspectorProfile.objects.get_or_create(
+        user=user, defaults={"home_region": home_region}
+    )
+    profile.specialisms = list(specialisms)
+    profile.home_region = home_region
+    profile.part_time_fraction = part_time_fraction
+    profile.full_clean()
+    profile.save()
+    profile.forces_served.set(forces_served)
+    return profile
+
+
+@transaction.atomic
+def absence_create(*, user, kind, starts_on: date, ends_on: date, note: str = "") -> Absence:
+    absence = Absence(user=user, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note)
+    absence.full_clean()
+    absence.save()
+    return absence
+
+
+def published_plan(programme) -> PlanVersion | None:
+    return PlanVersion.objects.filter(programme=programme, state=PlanState.PUBLISHED).first()
+
+
+def plan_solve(
+    *,
+    programme: Programme,
+    user=None,
+    replan: bool = False,
+    as_of: date | None = None,
+    params: SolveParams | None = None,
+    reason: str = "",
+    max_concurrent: int | None = None,
+    deadlines: dict | None = None,
+    progress=None,
+    via: str = "web",
+) -> PlanVersion:
+    """Solve the programme into a new draft version (or a stored 'no plan possible' version).
+
+    With ``replan`` the published plan is kept as far as possible and the result lists exactly
+    what moved. ``user`` is None only on the command line, which is an operator's tool.
+    """
+    if user is not None:
+        programme_services.require(
+            access.can_plan_programmes(user), "Only a programme manager can plan."
+        )
+    as_of = as_of or timezone.localdate()
+    params = params or SolveParams()
+    baseline_version = published_plan(programme) if replan else None
+    if replan and baseline_version is None:
+        raise PlanError("There is no published plan to re-plan; solve and publish one first.")
+    built = build_problem(
+        programme, as_of=as_of, max_concurrent=max_concurrent, deadlines=deadlines
+    )
+    if not built.problem.tasks:
+        raise PlanError("The programme has no planned inspections to schedule.")
+    baseline = Plan.from_json(baseline_version.plan) if baseline_version else None
+    if baseline is not None:
+        # Only inspections still to be placed can move; the others are fixed commitments now.
+        keep = {t.id for t in built.problem.tasks}
+        baseline = Plan({k: v for k, v in baseline.placements.items() if k in keep})
+    result = solve(built.problem, params, baseline=baseline, progress=progress)
+    if result.plan is not None:
+        violations = check(built.problem, result.plan)
+        if violations:  # a modelling error: never store a plan that breaks a rule
+            raise PlanError(
+                "The solver's plan broke a rule: " + "; ".join(v.message for v in violations)
+            )
+    return _store(
+        programme=programme,
+        user=user,
+        via=via,
+        as_of=as_of,
+        params=params,
+        problem=built.problem,
+        priorities=built.priorities,
+        result=result,
+        baseline_version=baseline_version,
+        baseline=baseline,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def _store(
+    *,
+    programme,
+    user,
+    via,
+    as_of,
+    params,
+    problem: Problem,
+    priorities,
+    result,
+    baseline_version,
+    baseline,
+    reason,
+) -> PlanVersion:
+    Programme.objects.select_for_update().get(pk=programme.pk)
+    number = (
+        PlanVersion.objects.filter(programme=programme).aggregate(n=Max("number"))["n"] or 0
+    ) + 1
+    version = PlanVersion.objects.create(
+        programme=programme,
+        number=number,
+        state=PlanState.DRAFT if result.plan is not None else PlanState.INFEASIBLE,
+        replan_of=baseline_version,
+        reason=reason[:300],
+        as_of=as_of,
+        created_by=user,
+        created_via=via,
+        solver_version=result.solver_version,
+        parameters=params.to_json(),
+        seed=params.seed,
+        solver_status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        wall_time=round(result.wall_time, 3),
+        problem=problem.to_json(),
+        plan=result.plan.to_json() if result.plan else [],
+        priorities=[p.to_json() for p in priorities],
+        explanation=result.explanation,
+        changes=plan_changes(baseline, result.plan) if baseline and result.plan else {},
+    )
+    if result.plan is not None:
+        slots = problem.slots
+        rows = []
+        for placement in result.plan.placements.values():
+            task = problem.task(placement.task_id)
+            starts_on, ends_on = _fieldwork_dates(task, slots[placement.slot])
+            for member in placement.members:
+                rows.append(
+                    PlanAssignment(
+                        version=version,
+                        inspection_id=task.id,
+                        user_id=member,
+                        role="lead" if member == placement.lead else "inspector",
+                        starts_on=starts_on,
+                        ends_on=ends_on,
+                    )
+                )
+        PlanAssignment.objects.bulk_create(rows)
+    return version
+
+
+def _fieldwork_dates(task, slot):
+    days = (
+        10 * task.duration if task.kind == "child_protection" else DEFAULT_FIELDWORK_DAYS[task.kind]
+    )
+    return slot.starts_on, programme_services.add_working_days(slot.starts_on, days)
+
+
+@transaction.atomic
+def plan_publish(*, version: PlanVersion, user) -> PlanVersion:
+    """Publish a draft: the previous published version is superseded (and kept), the diff from
+    it is stored, and the planned inspections take the plan's dates and teams."""
+    programme_services.require(
+        access.can_plan_programmes(user), "Only a programme manager can publish a plan."
+    )
+    version = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    if version.state != PlanState.DRAFT:
+        raise PlanError(
+            f"Only a draft can be published; this plan is {version.get_state_display().lower()}."
+        )
+    previous = published_plan(version.programme)
+    diff = {}
+    if previous is not None:
+        diff = plan_changes(Plan.from_json(previous.plan), Plan.from_json(version.plan))
+        previous.state = PlanState.SUPERSEDED
+        previous.save(update_fields=["state"])
+    version.state = PlanState.PUBLISHED
+    version.published_by = user
+    version.published_at = timezone.now()
+    version.published_diff = diff
+    version.save(update_fields=["state", "published_by", "published_at", "published_diff"])
+    _apply(version)
+    return version
+
+
+def _apply(version: PlanVersion) -> None:
+    """Write the plan into its inspections that are still planned (never notified ones)."""
+    by_inspection = {}
+    for a in version.assignments.all():
+        by_inspection.setdefault(a.inspection_id, []).append(a)
+    inspections = Inspection.objects.select_for_update().filter(
+        pk__in=list(by_inspection), status=Status.PLANNED
+    )
+    for inspection in inspections:
+        places = by_inspection[inspection.pk]
+        inspection.fieldwork_starts_on = places[0].starts_on
+        inspection.fieldwork_ends_on = places[0].ends_on
+        inspection.full_clean()
+        inspection.save(update_fields=["fieldwork_starts_on", "fieldwork_ends_on", "updated_at"])
+        wanted = {(a.user_id, a.role) for a in places}
+        for member in TeamMember.objects.filter(
+            inspection=inspection, role__in=[TeamRole.LEAD, TeamRole.INSPECTOR]
+        ):
+            if (member.user_id, member.role) not in wanted:
+                programme_services.team_member_remove(member=member)
+        have = set(TeamMember.objects.filter(inspection=inspection).values_list("user_id", "role"))
+        for a in sorted(places, key=lambda a: a.role != "lead"):
+            if (a.user_id, a.role) not in have:
+                role = TeamRole.LEAD if a.role == "lead" else TeamRole.INSPECTOR
+                try:
+                    programme_services.team_member_add(
+                        inspection=inspection, user=a.user, role=role
+                    )
+                except ValidationError as error:
+                    raise PlanError(f"{a.user} cannot join {inspection}: {error}") from error
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_token_issue(*, user) -> str:
+    """A new secret calendar link token for ``user`` (the old one stops working)."""
+    programme_services.require(access.can_see_plans(user), "Only inspectorate staff have feeds.")
+    token = secrets.token_urlsafe(32)
+    CalendarFeedToken.objects.update_or_create(
+        user=user, defaults={"token_hash": token_hash(token)}
+    )
+    return token

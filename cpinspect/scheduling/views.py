@@ -1,0 +1,388 @@
+"""Thin planning pages: selectors read, services write, access rules live in accounts.access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from cpinspect.accounts import access
+from cpinspect.accounts.models import Role, User
+from cpinspect.programmes.models import Inspection, Status
+from cpinspect.scheduling import ics, selectors, services
+from cpinspect.scheduling.models import Absence, AbsenceKind, InspectorProfile, PlanState
+from cpinspect.scheduling.problem import THEME_LABELS, Problem
+from cpinspect.scheduling.solver import SolveParams
+
+GANTT_CELL = 22
+GANTT_ROW = 24
+GANTT_LABEL = 230
+
+
+def _require_planner(user):
+    if not access.can_plan_programmes(user):
+        raise PermissionDenied("Only a programme manager can do this.")
+
+
+def gantt(programme, rows, others=()):
+    """Coordinates for the server-rendered SVG Gantt chart, by date: the planned inspections
+    (blue) and the programme's fixed inspections, PEEL among them (grey). The tables beside it
+    hold the same data."""
+    if not rows and not others:
+        return None
+    day = 2  # pixels per day
+    bars = []
+    items = [(r.label, r.starts_on, r.ends_on, "#1d70b8", "planned") for r in rows] + [
+        (
+            f"{i.get_kind_display()}: {i.subject_name}",
+            i.fieldwork_starts_on,
+            i.fieldwork_ends_on,
+            "#505a5f",
+            i.get_status_display().lower(),
+        )
+        for i in others
+    ]
+    for n, (label, starts_on, ends_on, colour, state) in enumerate(items):
+        offset = max(0, (starts_on - programme.starts_on).days)
+        bars.append(
+            {
+                "y": 30 + n * GANTT_ROW,
+                "text_y": 30 + n * GANTT_ROW + 16,
+                "x": GANTT_LABEL + offset * day,
+                "width": max(4, ((ends_on - starts_on).days + 1) * day),
+                "label": label,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "colour": colour,
+                "state": state,
+            }
+        )
+    ticks, month = [], programme.starts_on.replace(day=1)
+    while month <= programme.ends_on:
+        if month >= programme.starts_on.replace(day=1):
+            offset = max(0, (month - programme.starts_on).days)
+            ticks.append({"x": GANTT_LABEL + offset * day, "label": f"{month:%b}"})
+        month = (month + timedelta(days=32)).replace(day=1)
+    return {
+        "bars": bars,
+        "ticks": ticks,
+        "width": GANTT_LABEL + ((programme.ends_on - programme.starts_on).days + 1) * day + 10,
+        "height": 40 + len(items) * GANTT_ROW,
+    }
+
+
+def fixed_inspections(programme, rows):
+    """The programme's other inspections (PEEL, notified, in fieldwork...): planning leaves
+    their dates alone."""
+    return (
+        Inspection.objects.filter(programme=programme)
+        .exclude(pk__in=[r.inspection_id for r in rows])
+        .select_related("force", "council")
+        .order_by("fieldwork_starts_on", "pk")
+    )
+
+
+def calendar_months(rows):
+    """The plan by month and fortnight, for the calendar view."""
+    months = {}
+    for row in rows:
+        months.setdefault(row.starts_on.replace(day=1), []).append(row)
+    return sorted(months.items())
+
+
+@login_required
+def planning_index(request):
+    if not access.can_see_plans(request.user):
+        _not_found()
+    programmes = selectors.programmes_for_planning(request.user)
+    return render(request, "scheduling/index.html", {"programmes": programmes})
+
+
+def _not_found():
+    raise Http404("Not found.")
+
+
+class SolveForm(forms.Form):
+    replan = forms.BooleanField(
+        required=False,
+        label="Re-plan from the published plan",
+        help_text="Keep the published plan as far as possible and list what moves.",
+    )
+    reason = forms.CharField(
+        required=False, max_length=300, label="Why are you planning again? (optional)"
+    )
+    time_limit = forms.IntegerField(
+        min_value=1, max_value=60, initial=20, label="Time limit in seconds"
+    )
+    max_concurrent = forms.IntegerField(
+        min_value=1, max_value=10, initial=3, label="Most inspections in fieldwork at once"
+    )
+    earlier = forms.ModelChoiceField(
+        queryset=Inspection.objects.none(),
+        required=False,
+        label="An inspection that must go earlier (optional)",
+    )
+    start_by = forms.DateField(
+        required=False,
+        label="Its fieldwork must start by",
+        help_text="For example, 2026-09-14",
+    )
+
+    def __init__(self, *args, programme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if programme is not None:
+            self.fields["earlier"].queryset = Inspection.objects.filter(
+                programme=programme, status=Status.PLANNED
+            ).select_related("force", "council")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("earlier")) != bool(data.get("start_by")):
+            self.add_error(
+                "start_by" if data.get("earlier") else "earlier",
+                "Choose both the inspection and the date it must start by, or neither.",
+            )
+        return data
+
+    def deadlines(self):
+        data = self.cleaned_data
+        return {data["earlier"].pk: data["start_by"]} if data.get("earlier") else {}
+
+
+@login_required
+def programme_plan(request, pk):
+    programme = selectors.programme_for_planning(request.user, pk)
+    published = selectors.published_version(request.user, programme)
+    rows = selectors.plan_rows(published) if published else []
+    fixed = list(fixed_inspections(programme, rows))
+    return render(
+        request,
+        "scheduling/programme_plan.html",
+        {
+            "programme": programme,
+            "published": published,
+            "rows": rows,
+            "gantt": gantt(programme, rows, fixed),
+            "fixed": fixed,
+            "months": calendar_months(rows),
+            "versions": selectors.plan_versions_of(request.user, programme),
+            "can_plan": access.can_plan_programmes(request.user),
+            "form": SolveForm(programme=programme),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_solve(request, pk):
+    programme = selectors.programme_for_planning(request.user, pk)
+    _require_planner(request.user)
+    form = SolveForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = services.plan_solve(
+                programme=programme,
+                user=request.user,
+                replan=data["replan"],
+                reason=data["reason"],
+                params=SolveParams(time_limit=float(data["time_limit"])),
+                max_concurrent=data["max_concurrent"],
+                deadlines=form.deadlines(),
+            )
+        except services.PlanError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("plan-version", pk=version.pk)
+    return render(
+        request,
+        "scheduling/solve_form.html",
+        {"programme": programme, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def plan_version(request, pk):
+    version = selectors.plan_version_for(request.user, pk)
+    rows = selectors.plan_rows(version)
+    names = dict(User.objects.values_list("pk", "full_name"))
+    problem = Problem.from_json(version.problem)
+    labels = {t.id: t.label for t in problem.tasks}
+    slots = {s.index: s for s in problem.slots}
+
+    def describe(changes):
+        out = []
+        for m in changes.get("moved", []):
+            out.append(
+                f"{labels.get(m['task'], m['task'])} moved from the fortnight of "
+                f"{slots[m['from']].starts_on:%d %B %Y} to {slots[m['to']].starts_on:%d %B %Y}"
+                if m["from"] in slots and m["to"] in slots
+                else f"{labels.get(m['task'], m['task'])} moved"
+            )
+        for m in changes.get("left", []):
+            out.append(
+                f"{names.get(m['person'], m['person'])} taken off "
+                f"{labels.get(m['task'], m['task'])}"
+            )
+        for m in changes.get("joined", []):
+            out.append(
+                f"{names.get(m['person'], m['person'])} added to {labels.get(m['task'], m['task'])}"
+            )
+        for m in changes.get("lead_changed", []):
+            out.append(
+                f"Lead of {labels.get(m['task'], m['task'])} changed from "
+                f"{names.get(m['from'], m['from'])} to {names.get(m['to'], m['to'])}"
+            )
+        for t in changes.get("added", []):
+            out.append(f"{labels.get(t, t)} newly placed")
+        return out
+
+    return render(
+        request,
+        "scheduling/plan_version.html",
+        {
+            "version": version,
+            "rows": rows,
+            "gantt": gantt(version.programme, rows),
+            "changes": describe(version.changes),
+            "published_changes": describe(version.published_diff),
+            "can_publish": access.can_plan_programmes(request.user)
+            and version.state == PlanState.DRAFT,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_publish(request, pk):
+    version = selectors.plan_version_for(request.user, pk)
+    _require_planner(request.user)
+    error = None
+    if request.method == "POST":
+        try:
+            services.plan_publish(version=version, user=request.user)
+        except services.PlanError as problem:
+            error = str(problem)
+        else:
+            messages.success(request, f"Plan version {version.number} is published.")
+            return redirect("plan-programme", pk=version.programme_id)
+    return render(
+        request,
+        "scheduling/publish_confirm.html",
+        {"version": version, "error": error},
+        status=409 if error else 200,
+    )
+
+
+@login_required
+def priorities(request, pk):
+    from django.utils import timezone
+
+    from cpinspect.scheduling.priorities import force_priorities, load_weights
+
+    programme = selectors.programme_for_planning(request.user, pk)
+    return render(
+        request,
+        "scheduling/priorities.html",
+        {
+            "programme": programme,
+            "priorities": force_priorities(as_of=timezone.localdate()),
+            "weights": load_weights(),
+        },
+    )
+
+
+@login_required
+def programme_ics(request, pk):
+    programme = selectors.programme_for_planning(request.user, pk)
+    published = selectors.published_version(request.user, programme)
+    if published is None:
+        _not_found()
+    body = ics.programme_calendar(published, selectors.plan_rows(published))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="programme-{programme.pk}.ics"'
+    return response
+
+
+@login_required
+def person_ics(request, user_pk):
+    person = selectors.calendar_owner_for(request.user, user_pk)
+    body = ics.person_calendar(person, selectors.published_assignments_of(person))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="fieldwork-{person.pk}.ics"'
+    return response
+
+
+class AbsenceForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(
+            role__in=[Role.LEAD_INSPECTOR, Role.INSPECTOR], is_active=True
+        ),
+        label="Inspector",
+    )
+    kind = forms.ChoiceField(choices=AbsenceKind.choices, label="Kind of absence")
+    starts_on = forms.DateField(label="First day", help_text="For example, 27 3 2027 or 2027-03-27")
+    ends_on = forms.DateField(label="Last day")
+    note = forms.CharField(required=False, max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "The last day must be on or after the first day.")
+        return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people(request):
+    if not access.can_see_plans(request.user):
+        _not_found()
+    form = AbsenceForm(request.POST or None)
+    if request.method == "POST":
+        _require_planner(request.user)
+        if form.is_valid():
+            services.absence_create(**form.cleaned_data)
+            messages.success(request, "The absence is recorded. Re-plan to take it into account.")
+            return redirect("plan-people")
+    return render(
+        request,
+        "scheduling/people.html",
+        {
+            "profiles": InspectorProfile.objects.select_related("user").prefetch_related(
+                "forces_served"
+            ),
+            "absences": Absence.objects.select_related("user").order_by("starts_on")[:200],
+            "themes": THEME_LABELS,
+            "form": form,
+            "can_plan": access.can_plan_programmes(request.user),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def calendar_link(request):
+    """Issue a secret calendar link (shown once); the previous link stops working."""
+    if not access.can_see_plans(request.user):
+        _not_found()
+    token = services.calendar_token_issue(user=request.user)
+    url = request.build_absolute_uri(reverse("plan-feed", args=[token]))
+    return render(request, "scheduling/calendar_link.html", {"url": url})
+
+
+def calendar_feed(request, token):
+    """A person's fieldwork calendar by secret link, for calendar apps (no session)."""
+    person = selectors.calendar_owner_by_token(token)
+    body = ics.person_calendar(person, selectors.published_assignments_of(person))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,48 @@
+"""Fixtures of the case extract tests: a private folder for frames and a fixed master key."""
+
+import datetime as dt
+
+import pytest
+
+from cpinspect.casefiles import generator
+
+TODAY = dt.date(2026, 10, 1)
+ESSEX_COUNCILS = ["E06000034", "E10000012"]
+
+
+@pytest.fixture(autouse=True)
+def casefiles_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("CPINSPECT_CASEFILES_DIR", str(tmp_path / "casefiles"))
+    monkeypatch.setenv("CPINSPECT_PSEUDONYM_KEY", "test-master-secret-not-for-production")
+    return tmp_path / "casefiles"
+
+
+def synthetic_csv(rows=400, seed=1, bad_rows=0, **kwargs) -> bytes:
+    frame = generator.generate(
+        rows=rows,
+        seed=seed,
+        councils=ESSEX_COUNCILS,
+        until=dt.date(2026, 9, 30),
+        bad_rows=bad_rows,
+        outside_council="E10000016",
+        **kwargs,
+    )
+    return frame.write_csv().encode("utf-8")
+
+
+@pytest.fixture
+def import_csv(inspection, people):
+    from cpinspect.casefiles import services
+
+    def run(data: bytes, profile="canonical", user=None, **kwargs):
+        kwargs.setdefault("today", TODAY)
+        return services.extract_import(
+            inspection=inspection,
+            user=user or people["lead"],
+            data=data,
+            profile_name=profile,
+            via="cli",
+            **kwargs,
+        )
+
+    return run
