@@ -137,6 +137,14 @@ SECURE_COOKIES = env_flag("CPINSPECT_SECURE_COOKIES", default=not (DEBUG or CPIN
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind TLS (the default outside demo and tests) browsers are told to use HTTPS only.
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("CPINSPECT_HSTS_SECONDS", "31536000" if SECURE_COOKIES else "0")
+)
+SECURE_SSL_REDIRECT = env_flag("CPINSPECT_SSL_REDIRECT")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("CPINSPECT_BEHIND_TLS_PROXY") else None
+)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -147,6 +155,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # Accounts, not addresses, are locked: inspectors share office networks (docs/decisions).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "username"
+# Sign-in ignores case, so failures must be counted per address whatever its case.
+AXES_USERNAME_CALLABLE = "cpinspect.accounts.backends.normalised_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False  # its log lines would carry e-mail addresses
@@ -154,7 +164,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_SENSITIVE_PARAMETERS = ["username", "password"]
 
 # --- audit trail ---------------------------------------------------------------------------
-PGHISTORY_APPEND_ONLY = True  # event tables refuse UPDATE and DELETE by trigger
+PGHISTORY_APPEND_ONLY = True
+# Triggers on tables without a migration of their own (the many-to-many table of an
+# inspection's partner inspectorates) are installed after every migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True  # event tables refuse UPDATE and DELETE by trigger
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # --- REST API ------------------------------------------------------------------------------
@@ -181,7 +194,7 @@ SPECTACULAR_SETTINGS = {
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Before collectstatic has run, WhiteNoise serves from the finders; its warning is noise.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     BASE_DIR / "cpinspect" / "static",

@@ -9,3 +9,9 @@ class EmailBackend(ModelBackend):
         if getattr(user, "is_demo", False) and not settings.CPINSPECT_DEMO:
             return False
         return super().user_can_authenticate(user)
+
+
+def normalised_username(request, credentials):
+    """The address django-axes counts failures against: lower case, as sign-in matches it."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    return (source.get("username") or "").strip().lower() or None

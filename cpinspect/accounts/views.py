@@ -8,6 +8,11 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        return super().get_context_data(failure_limit=settings.AXES_FAILURE_LIMIT, **kwargs)
+
 
 class SignOutView(auth_views.LogoutView):
     pass

@@ -130,6 +130,12 @@ class Inspection(models.Model):
         return self.council.force if self.council_id else self.force
 
 
+# The many-to-many table of partner inspectorates has no model of its own; track it as well.
+track_changes(model_name="InspectionPartnerEvent", app_label="programmes")(
+    Inspection.partner_inspectorates.through
+)
+
+
 @track_changes()
 class TeamMember(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="team")

@@ -1,5 +1,6 @@
 """Reads of inspections, always scoped to what the requesting user may see."""
 
+from django.db.models import Q
 from django.http import Http404
 
 from cpinspect.accounts import access
@@ -32,14 +33,20 @@ def my_inspections(user):
     return inspections_visible_to(user).filter(team__user=user).distinct()
 
 
-def published_inspections_of_force(force):
-    return _base().filter(access.public_inspection_filter()).filter(force=force)
+def _in_force_area(force):
+    return Q(force=force) | Q(council__force=force)
 
 
 def inspections_of_force_for(user, force):
-    return inspections_visible_to(user).filter(force=force) | inspections_visible_to(user).filter(
-        council__force=force
-    )
+    """Inspections in the force's area: the published ones for anyone, and, for a signed-in
+    user, whatever else they may see."""
+    in_area = _base().filter(_in_force_area(force))
+    published = in_area.filter(access.public_inspection_filter())
+    visible = access.inspection_filter(user)
+    if visible is None:
+        return published
+    # Querysets, not Q objects, are combined: an empty Q() ("everything") would vanish in an OR.
+    return (published | in_area.filter(visible)).distinct()
 
 
 def team_in_role_order(inspection):

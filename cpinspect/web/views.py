@@ -44,10 +44,7 @@ def force_list(request):
 
 def force_detail(request, code):
     force = get_object_or_404(Force, code=code)
-    if access.is_signed_in(request.user):
-        inspections = selectors.inspections_of_force_for(request.user, force)
-    else:
-        inspections = selectors.published_inspections_of_force(force)
+    inspections = selectors.inspections_of_force_for(request.user, force)
     return render(
         request,
         "registry/force_detail.html",
@@ -99,6 +96,7 @@ def inspection_detail(request, pk):
             "moves": moves,
             "stages": lifecycle.stage_list(inspection.status),
             "can_see_case_data": access.can_see_case_data(request.user, inspection),
+            "can_manage_team": access.can_manage_team(request.user, inspection),
         },
     )
 

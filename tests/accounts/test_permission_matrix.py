@@ -210,3 +210,37 @@ def test_public_force_page_shows_only_published_inspections(world, client):
     page = client.get(reverse("force-detail", args=["E23000028"])).content.decode()
     assert "Child protection inspection" in page
     assert "Post-inspection review" not in page  # still planned: not public
+
+
+def test_force_liaison_sees_the_timeline_without_people_or_notes(world, client):
+    from cpinspect.programmes import services
+
+    services.inspection_transition(
+        inspection=world["inspection"],
+        target="moderation",
+        user=world["people"]["lead"],
+        note="Working note",
+    )
+    client.force_login(world["people"]["liaison"])
+    page = client.get(reverse("inspection-detail", args=[world["inspection"].pk])).content
+    assert b"Fieldwork to Moderation" in page
+    assert world["people"]["lead"].full_name.encode() not in page
+    assert b"Working note" not in page
+
+
+def test_signing_in_never_hides_published_inspections(world, client):
+    from cpinspect.programmes.models import Inspection, Status
+
+    Inspection.objects.filter(pk__in=[world["inspection"].pk, world["joint_inspection"].pk]).update(
+        status=Status.PUBLISHED
+    )
+    anonymous = client.get(reverse("force-detail", args=["E23000028"])).context["inspections"]
+    assert {i.pk for i in anonymous} == {world["inspection"].pk, world["joint_inspection"].pk}
+    for who in ("other_liaison", "other_partner", "lead"):
+        client.force_login(world["people"][who])
+        seen = {
+            i.pk
+            for i in client.get(reverse("force-detail", args=["E23000028"])).context["inspections"]
+        }
+        assert {world["inspection"].pk, world["joint_inspection"].pk} <= seen, who
+    assert world["planned_inspection"].pk in seen  # the lead also sees the planned review

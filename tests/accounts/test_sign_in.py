@@ -49,6 +49,17 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(people, 
     assert sign_in(client, "inspector@example.test", PASSWORD).status_code == 302
 
 
+def test_changing_the_case_of_the_address_does_not_escape_the_lockout(people, client, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "Lead@Example.test" if attempt % 2 else "lead@example.test", "wrong")
+    assert sign_in(client, "LEAD@EXAMPLE.TEST", PASSWORD).status_code == 429
+
+
+def test_the_page_states_the_configured_limit(db, client, settings):
+    settings.AXES_FAILURE_LIMIT = 7
+    assert "After 7 failed attempts" in client.get(reverse("sign-in")).content.decode()
+
+
 def test_lockout_ends_after_the_cool_off(people, client, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "lead@example.test", "wrong")

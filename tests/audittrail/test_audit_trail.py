@@ -198,3 +198,42 @@ def test_admin_can_filter_both_logs(inspection, people, logged, client):
     assert page.context["page"].paginator.count == 0
     page = client.get(reverse("audit-access"), {"date_from": "nonsense"})
     assert "Enter a valid date." in page.content.decode()
+
+
+def test_partner_inspectorate_changes_are_recorded(joint_inspection, reference):
+    joint_inspection.partner_inspectorates.remove(reference["cqc"])
+    labels = sorted(
+        Events.objects.filter(
+            pgh_obj_model="programmes.Inspection_partner_inspectorates"
+        ).values_list("pgh_label", flat=True)
+    )
+    assert labels == ["delete", "insert", "insert"]
+
+
+def test_the_context_of_a_recorded_change_cannot_be_rewritten(inspection, people, client):
+    client.force_login(people["lead"])
+    client.post(
+        reverse("inspection-transition", args=[inspection.pk]),
+        {"target": "moderation"},
+        HTTP_X_REQUEST_ID="context-0001",
+    )
+    update = events_of(inspection).get(pgh_label="update", pgh_context__isnull=False)
+    forged = people["other_lead"].pk
+    with (
+        pytest.raises(DatabaseError, match="cannot be rewritten"),
+        transaction.atomic(),
+        connections["default"].cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE pghistory_context SET metadata = jsonb_set(metadata, '{user}', %s::jsonb) "
+            "WHERE id = %s",
+            [str(forged), update.pgh_context_id],
+        )
+    with (
+        pytest.raises(DatabaseError, match="permission denied"),
+        transaction.atomic(),
+        connections["default"].cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM pghistory_context")
+    update = events_of(inspection).get(pgh_label="update", pgh_context__isnull=False)
+    assert update.pgh_context["user"] == people["lead"].pk

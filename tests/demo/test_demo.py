@@ -16,7 +16,7 @@ from cpinspect.programmes.models import Inspection, StatusChange
 VENV_BIN = Path(sys.executable).parent
 
 
-@pytest.mark.django_db(databases=["default", "owner"])  # the demo runs migrate as the owner
+@pytest.mark.django_db(databases=["default", "owner"])  # it asks the owner what is unapplied
 @override_settings(CPINSPECT_DEMO=True)
 def test_demo_builds_one_user_per_role_and_inspections_in_several_statuses(capsys):
     call_command("demo", no_serve=True, password="demo password 123")

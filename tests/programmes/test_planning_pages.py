@@ -115,3 +115,16 @@ def test_a_wrong_place_is_refused_with_a_clear_message(inspection, people, clien
     assert "An analyst cannot be the lead inspector on an inspection." in (
         response.content.decode()
     )
+
+
+def test_team_links_show_only_to_those_who_may_change_the_team(inspection, people, client):
+    for who, shown in [
+        ("lead", True),
+        ("programme_manager", True),
+        ("inspector", False),
+        ("analyst", False),
+    ]:
+        client.force_login(people[who])
+        page = client.get(reverse("inspection-detail", args=[inspection.pk])).content.decode()
+        assert ("Add someone to the team" in page) is shown, who
+        assert ('class="app-link-button">Remove' in page) is shown, who

@@ -74,3 +74,16 @@ def test_force_page_shows_councils_and_grades(loaded, client):
 def test_every_response_carries_a_request_id(client):
     response = client.get("/healthz")
     assert len(response["X-Request-ID"]) == 36
+
+
+def test_django_not_found_log_lines_carry_the_request_id(client, caplog):
+    import logging
+
+    from cpinspect.web.middleware import RequestIdLogFilter
+
+    caplog.handler.addFilter(RequestIdLogFilter())
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/forces/NOPE/", HTTP_X_REQUEST_ID="log-line-0001")
+    assert response.status_code == 404
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(r.request_id == "log-line-0001" for r in records)

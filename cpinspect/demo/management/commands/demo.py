@@ -3,8 +3,15 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 
 from cpinspect.demo.builder import build_demo
+
+
+def _unapplied_migrations():
+    executor = MigrationExecutor(connections["owner"])
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
 class Command(BaseCommand):
@@ -19,7 +26,8 @@ class Command(BaseCommand):
         if not settings.CPINSPECT_DEMO:
             raise CommandError("The demo needs CPINSPECT_DEMO=1 (make demo sets it).")
         self.stdout.write("Preparing the database...")
-        call_command("migrate", database="owner", verbosity=0)
+        if _unapplied_migrations():
+            call_command("migrate", database="owner", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("load_reference_data", stdout=self.stdout)
         credentials = build_demo(password=password)
