@@ -12,6 +12,7 @@ import pghistory
 from django.db import transaction
 
 from cpinspect.accounts.models import Role, User
+from cpinspect.casefiles.demo import add_demo_extract
 from cpinspect.programmes import services
 from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status, TeamRole
 from cpinspect.registry.models import Council, Force, Inspectorate
@@ -171,6 +172,10 @@ def build_demo(password: str | None = None) -> dict[str, str]:
         for key, team_role in team:
             services.team_member_add(inspection=inspection, user=users[key], role=team_role)
         _advance(inspection, target, users)
+        if target == Status.FIELDWORK and kind == InspectionType.CHILD_PROTECTION:
+            # Fieldwork starts from an imported (synthetic) extract and a drawn sample.
+            with pghistory.context(user=users["lead"].pk, source="demo"):
+                add_demo_extract(inspection, users["lead"])
     return credentials
 
 

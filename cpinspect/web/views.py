@@ -89,7 +89,7 @@ def inspection_detail(request, pk):
         "programmes/inspection_detail.html",
         {
             "inspection": inspection,
-            "team": inspection.team.all()
+            "team": selectors.team_in_role_order(inspection)
             if access.can_see_team(request.user, inspection)
             else None,
             "timeline": inspection.status_changes.select_related("changed_by"),

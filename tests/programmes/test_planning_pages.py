@@ -128,3 +128,9 @@ def test_team_links_show_only_to_those_who_may_change_the_team(inspection, peopl
         page = client.get(reverse("inspection-detail", args=[inspection.pk])).content.decode()
         assert ("Add someone to the team" in page) is shown, who
         assert ('class="app-link-button">Remove' in page) is shown, who
+
+
+def test_the_team_is_listed_lead_first(inspection, people, client):
+    client.force_login(people["analyst"])
+    team = client.get(reverse("inspection-detail", args=[inspection.pk])).context["team"]
+    assert [m.role for m in team] == ["lead", "inspector", "moderator", "analyst"]

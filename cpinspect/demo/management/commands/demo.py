@@ -7,6 +7,7 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from cpinspect.demo.builder import build_demo
+from cpinspect.scheduling.demo import build_demo_plan
 
 
 def _unapplied_migrations():
@@ -31,6 +32,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("load_reference_data", stdout=self.stdout)
         credentials = build_demo(password=password)
+        self.stdout.write("Solving the year's programme plan (a few seconds)...")
+        plan = build_demo_plan()
+        self.stdout.write(f"Programme plan: {plan}, solver status {plan.solver_status}.")
         self.stdout.write(
             self.style.SUCCESS("\nDemo users (demo data only; passwords change every run):")
         )
