@@ -89,3 +89,28 @@ def test_audit_page_is_accessible(page_as, path, heading):
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.get_by_role("table").get_by_role("row")).not_to_have_count(0)
     assert_accessible(page, f"audit {path} (admin)")
+
+
+def test_case_extract_and_sample_pages_are_accessible(page_as):
+    page = page_as("lead")
+    page.goto("/inspections/")
+    page.get_by_role("link", name="Child protection inspection: Essex", exact=True).click()
+    page.get_by_role("link", name="Case extract, validation report and frame summary").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page, "case extract (lead)")
+    page.go_back()
+    page.get_by_role("link", name="Sample and reserves").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sample")
+    assert_accessible(page, "sample (lead)")
+
+
+def test_planning_pages_are_accessible(page_as):
+    page = page_as("planner")
+    page.goto("/planning/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Programme planning")
+    assert_accessible(page, "planning index (planner)")
+    page.get_by_role("link", name="2026/27").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plan for 2026/27")
+    assert_accessible(page, "programme plan (planner)")
+    page.get_by_role("link", name="Risk-based priorities of forces").click()
+    assert_accessible(page, "priorities (planner)")
