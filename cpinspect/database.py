@@ -111,29 +111,30 @@ def drop_embedded_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def recreate_database(settings_dict: dict, owner_settings: dict) -> None:
-    """Drop and create ``settings_dict['NAME']`` (used by the test suite and reset_demo)."""
-    name = settings_dict["NAME"]
+def drop_database(owner_settings: dict) -> None:
+    """Drop the database named in ``owner_settings`` (the test suite's own database)."""
+    name = owner_settings["NAME"]
     if is_embedded():
         drop_embedded_database(name)
-        ensure_embedded_database(name)
-        return
-    import psycopg
-
-    with psycopg.connect(**_psycopg_kwargs(owner_settings, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        _run_as_owner(owner_settings, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def drop_database(settings_dict: dict, owner_settings: dict) -> None:
-    name = settings_dict["NAME"]
+def recreate_database(owner_settings: dict) -> None:
+    """Drop and create the database named in ``owner_settings``, owned by the owner role."""
+    drop_database(owner_settings)
     if is_embedded():
-        drop_embedded_database(name)
-        return
+        ensure_embedded_database(owner_settings["NAME"])
+    else:
+        _run_as_owner(owner_settings, "postgres", f'CREATE DATABASE "{owner_settings["NAME"]}"')
+
+
+def _run_as_owner(owner_settings: dict, dbname: str, *statements: str) -> None:
     import psycopg
 
-    with psycopg.connect(**_psycopg_kwargs(owner_settings, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(**_psycopg_kwargs(owner_settings, dbname), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
 
 
 def _psycopg_kwargs(conf: dict, dbname: str) -> dict:
@@ -147,12 +148,11 @@ def _psycopg_kwargs(conf: dict, dbname: str) -> dict:
 def reset_schema(owner_settings: dict) -> None:
     """Empty the database named in ``owner_settings`` so that migrations start over."""
     if is_embedded():
-        drop_embedded_database(owner_settings["NAME"])
-        ensure_embedded_database(owner_settings["NAME"])
-        return
-    import psycopg
-
-    kwargs = _psycopg_kwargs(owner_settings, owner_settings["NAME"])
-    with psycopg.connect(**kwargs, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+        recreate_database(owner_settings)
+    else:
+        _run_as_owner(
+            owner_settings,
+            owner_settings["NAME"],
+            "DROP SCHEMA public CASCADE",
+            "CREATE SCHEMA public",
+        )

@@ -23,14 +23,14 @@ def django_db_setup(django_db_blocker):
             connections[alias].close()
             settings.DATABASES[alias]["NAME"] = test_name
             connections[alias].settings_dict["NAME"] = test_name
-        database.recreate_database(settings.DATABASES["default"], settings.DATABASES["owner"])
+        database.recreate_database(settings.DATABASES["owner"])
         call_command("migrate", database="owner", verbosity=0)
         connections["owner"].close()
     yield
     with django_db_blocker.unblock():
         for alias in ("default", "owner"):
             connections[alias].close()
-        database.drop_database(settings.DATABASES["default"], settings.DATABASES["owner"])
+        database.drop_database(settings.DATABASES["owner"])
 
 
 pytest_plugins = ["tests.fixtures"]

@@ -10,6 +10,7 @@ Views, the API and selectors ask these functions; none of them decides access on
   been notified; never case-level data nor the inspectorate's working notes.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from cpinspect.accounts.models import INSPECTORATE_ROLES, Role
@@ -89,6 +90,12 @@ ACTOR_TESTS = {
 
 def may_make_transition(user, inspection, transition) -> bool:
     return any(ACTOR_TESTS[actor](user, inspection) for actor in transition.actors)
+
+
+def require(allowed: bool, message: str = "You do not have access to this.") -> None:
+    """Refuse (403) unless ``allowed``: the one guard views and services use for a rule above."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def describe_actors(transition) -> str:

@@ -96,10 +96,6 @@ class Profile:
         return mapping
 
 
-def _line_of(node_map: dict, key: str, default: int) -> int:
-    return node_map.get(key, default)
-
-
 def check_text(text: str, source: str) -> tuple[dict, list[str]]:
     """Parse and check a profile's text; return (data, problems)."""
     problems: list[str] = []

@@ -29,7 +29,7 @@ def inspection_for(user, pk) -> Inspection:
 
 
 def my_inspections(user):
-    """The dashboard: the user's own team places first; planners also see the whole programme."""
+    """The inspections whose team the user is on (the dashboard's first table)."""
     return inspections_visible_to(user).filter(team__user=user).distinct()
 
 

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cpinspect.accounts import access
@@ -12,7 +12,6 @@ from cpinspect.programmes.models import (
     DEFAULT_FIELDWORK_DAYS,
     Inspection,
     InspectionType,
-    Programme,
     Status,
     StatusChange,
     TeamMember,
@@ -35,13 +34,6 @@ def add_working_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             counted += 1
     return current
-
-
-def programme_create(*, name: str, starts_on: date, ends_on: date, description: str = ""):
-    programme = Programme(name=name, starts_on=starts_on, ends_on=ends_on, description=description)
-    programme.full_clean()
-    programme.save()
-    return programme
 
 
 @transaction.atomic
@@ -137,8 +129,3 @@ def _no_such_move_message(source: str, target: str) -> str:
     if allowed:
         message += f" From {labels[source].lower()} it can move to: {', '.join(allowed)}."
     return message
-
-
-def require(allowed: bool, message: str = "You do not have access to this.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)

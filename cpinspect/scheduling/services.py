@@ -90,9 +90,7 @@ def plan_solve(
     what moved. ``user`` is None only on the command line, which is an operator's tool.
     """
     if user is not None:
-        programme_services.require(
-            access.can_plan_programmes(user), "Only a programme manager can plan."
-        )
+        access.require(access.can_plan_programmes(user), "Only a programme manager can plan.")
     as_of = as_of or timezone.localdate()
     params = params or SolveParams()
     baseline_version = published_plan(programme) if replan else None
@@ -204,9 +202,7 @@ def _fieldwork_dates(task, slot):
 def plan_publish(*, version: PlanVersion, user) -> PlanVersion:
     """Publish a draft: the previous published version is superseded (and kept), the diff from
     it is stored, and the planned inspections take the plan's dates and teams."""
-    programme_services.require(
-        access.can_plan_programmes(user), "Only a programme manager can publish a plan."
-    )
+    access.require(access.can_plan_programmes(user), "Only a programme manager can publish a plan.")
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
     if version.state != PlanState.DRAFT:
         raise PlanError(
@@ -266,7 +262,7 @@ def token_hash(token: str) -> str:
 @transaction.atomic
 def calendar_token_issue(*, user) -> str:
     """A new secret calendar link token for ``user`` (the old one stops working)."""
-    programme_services.require(access.can_see_plans(user), "Only inspectorate staff have feeds.")
+    access.require(access.can_see_plans(user), "Only inspectorate staff have feeds.")
     token = secrets.token_urlsafe(32)
     CalendarFeedToken.objects.update_or_create(
         user=user, defaults={"token_hash": token_hash(token)}

@@ -171,7 +171,7 @@ def audit_access(request):
 
 @login_required
 def inspection_new(request):
-    services.require(
+    access.require(
         access.can_plan_programmes(request.user), "Only a programme manager can plan an inspection."
     )
     form = InspectionForm(request.POST or None)
@@ -194,7 +194,7 @@ def inspection_new(request):
 @login_required
 def team_add(request, pk):
     inspection = selectors.inspection_for(request.user, pk)
-    services.require(
+    access.require(
         access.can_manage_team(request.user, inspection),
         "Only a programme manager or the inspection's lead can change its team.",
     )
@@ -219,7 +219,7 @@ def team_add(request, pk):
 @require_POST
 def team_remove(request, pk, member_pk):
     inspection = selectors.inspection_for(request.user, pk)
-    services.require(
+    access.require(
         access.can_manage_team(request.user, inspection),
         "Only a programme manager or the inspection's lead can change its team.",
     )
