@@ -85,7 +85,7 @@ def app(chromium_path):
     env.pop("DATABASE_URL", None)  # always the embedded server, never someone's real database
     env.pop("DATABASE_OWNER_URL", None)
     cpinspect = str(BIN / "cpinspect")
-    server = None
+    server = worker = None
     with tempfile.TemporaryDirectory(prefix="cpinspect-browser-") as tmp:
         log_path = Path(tmp) / "server.log"
         try:
@@ -114,6 +114,15 @@ def app(chromium_path):
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
+                # the background worker runs uploaded imports, as `make demo` does
+                worker = subprocess.Popen(
+                    [cpinspect, "db_worker", "--no-reload", "--interval", "0.5"],
+                    cwd=ROOT,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             deadline = time.monotonic() + STARTUP_TIMEOUT
             while not _healthy(f"{base_url}/healthz"):
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -130,15 +139,16 @@ def app(chromium_path):
                 time.sleep(0.2)
             yield {"url": base_url, "password": password, "log": log_path}
         finally:
-            if server is not None and server.poll() is None:
-                # SIGINT lets runserver exit normally, so that it leaves the embedded
-                # PostgreSQL (which stops when the last process using it exits).
-                server.send_signal(signal.SIGINT)
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+            for process in (worker, server):
+                if process is not None and process.poll() is None:
+                    # SIGINT lets each exit normally, so that it leaves the embedded
+                    # PostgreSQL (which stops when the last process using it exits).
+                    process.send_signal(signal.SIGINT)
+                    try:
+                        process.wait(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
             _drop_database(db_name, env)
 
 

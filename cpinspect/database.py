@@ -156,3 +156,19 @@ def reset_schema(owner_settings: dict) -> None:
             "DROP SCHEMA public CASCADE",
             "CREATE SCHEMA public",
         )
+
+
+class DataMigrationRouter:
+    """Send the reads and writes of historical models (those of a migration's RunPython) to
+    the owner connection that runs the migration. A third-party data migration that forgets
+    ``.using(schema_editor.connection.alias)`` (django-tasks-db 0.13's 0016 does) would
+    otherwise write through the application's connection and wait forever on the locks the
+    migration itself holds."""
+
+    def _route(self, model, **hints):
+        from django.apps import apps
+
+        return "owner" if model._meta.apps is not apps else None
+
+    db_for_read = _route
+    db_for_write = _route

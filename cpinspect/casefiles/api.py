@@ -2,6 +2,7 @@
 so the same rule (the inspection's team only; 404 for anyone else)."""
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,13 +17,16 @@ from cpinspect.casefiles.profiles import builtin_names
 
 class ExtractSerializer(serializers.ModelSerializer):
     summary = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = Extract
         fields = [
             "id",
+            "url",
             "profile",
             "status",
+            "stage",
             "file_format",
             "encoding",
             "started_at",
@@ -36,6 +40,9 @@ class ExtractSerializer(serializers.ModelSerializer):
             "frame_sha256",
             "summary",
         ]
+
+    def get_url(self, obj):
+        return reverse("api-casefiles-extract", args=[obj.inspection_id, obj.pk])
 
     def get_summary(self, obj):
         summary = getattr(obj, "summary", None) if hasattr(obj, "summary") else None
@@ -114,23 +121,23 @@ class DrawSerializer(serializers.Serializer):
 @parser_classes([MultiPartParser, FormParser])
 def extracts(request, pk):
     """GET: the inspection's imports. POST (multipart: file, profile, accept_rejections):
-    import a file (runs within the request)."""
+    queue a file for import; 202 with the import, whose ``url`` to poll for its status."""
     inspection = selectors.case_inspection_for(request.user, pk)
     if request.method == "GET":
         rows = selectors.extracts_for(request.user, inspection).select_related("summary")
         return Response(ExtractSerializer(rows, many=True).data)
     form = UploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
-    extract = services.extract_import(
+    extract = services.extract_queue(
         inspection=inspection,
         user=request.user,
         data=form.validated_data["file"].read(),
         profile_name=form.validated_data["profile"],
         accept_rejections=form.validated_data["accept_rejections"],
+        hold_for_confirmation=False,
         via="api",
     )
-    code = status.HTTP_201_CREATED if extract.status == "imported" else status.HTTP_200_OK
-    return Response(ExtractDetailSerializer(extract).data, status=code)
+    return Response(ExtractDetailSerializer(extract).data, status=status.HTTP_202_ACCEPTED)
 
 
 @api_view(["GET"])

@@ -40,6 +40,11 @@ def vault_dir() -> Path:
     return casefiles_dir() / "vault"
 
 
+def uploads_dir() -> Path:
+    """Encrypted uploads waiting for the background worker (see uploads.py)."""
+    return casefiles_dir() / "uploads"
+
+
 def key_file() -> Path:
     return database.var_dir() / "keys" / "casefiles.key"
 

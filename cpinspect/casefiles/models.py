@@ -10,6 +10,7 @@ from cpinspect.casefiles.schema import CATEGORIES
 
 
 class ExtractStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
     RUNNING = "running", "Importing"
     NEEDS_CONFIRMATION = "needs_confirmation", "Waiting for confirmation"
     IMPORTED = "imported", "Imported"
@@ -18,7 +19,7 @@ class ExtractStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-@track_changes()
+@track_changes(exclude=["stage"])
 class Extract(models.Model):
     """One import run of a force's file into an inspection, with its validation report."""
 
@@ -34,6 +35,9 @@ class Extract(models.Model):
     via = models.CharField(max_length=8, default="web")
     status = models.CharField(
         max_length=20, choices=ExtractStatus.choices, default=ExtractStatus.RUNNING
+    )
+    stage = models.CharField(
+        max_length=20, blank=True, help_text="The pipeline step running now, for the status page."
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,8 @@
 
 ``extract_import`` is the whole pipeline: read -> map with the profile -> validate ->
 pseudonymise -> write the frame and the encrypted reference vault -> store the summary. It
-runs synchronously (no background queue yet). Its database writes happen in one transaction
+runs in the background worker for the web and the API (``extract_queue`` -> ``tasks.py``)
+and synchronously for the command line. Its database writes happen in one transaction
 at the end, so an import lands whole, with its report, or not at all.
 """
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
-from cpinspect.casefiles import conf, frames, pseudonymise, sampling, validation
+from cpinspect.casefiles import conf, frames, pseudonymise, sampling, uploads, validation
 from cpinspect.casefiles.models import (
     CaseStatus,
     Extract,
@@ -51,6 +52,18 @@ def _require_team(user, inspection):
         raise PermissionDenied("Only the inspection's team works with its case files.")
 
 
+def _extract_create(*, inspection, user, data: bytes, profile_name: str, via: str, status):
+    return Extract.objects.create(
+        inspection=inspection,
+        profile=profile_name[:100],
+        imported_by=user,
+        via=via,
+        status=status,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        file_bytes=len(data),
+    )
+
+
 def extract_import(
     *,
     inspection,
@@ -63,27 +76,94 @@ def extract_import(
     today: dt.date | None = None,
     progress=None,
 ) -> Extract:
-    """Import ``data`` into ``inspection``; return the Extract (whatever its outcome).
+    """Import ``data`` into ``inspection`` now (the command line and the demo); return the
+    Extract, whatever its outcome. See ``extract_run`` for what happens."""
+    _require_team(user, inspection)
+    extract = _extract_create(
+        inspection=inspection,
+        user=user,
+        data=data,
+        profile_name=profile_name,
+        via=via,
+        status=ExtractStatus.RUNNING,
+    )
+    return extract_run(
+        extract,
+        data,
+        accept_rejections=accept_rejections,
+        hold_for_confirmation=hold_for_confirmation,
+        today=today,
+        progress=progress,
+    )
+
+
+def extract_queue(
+    *,
+    inspection,
+    user,
+    data: bytes,
+    profile_name: str,
+    accept_rejections: bool = False,
+    hold_for_confirmation: bool = True,
+    via: str = "web",
+) -> Extract:
+    """Queue ``data`` for the background worker (the web and the API): the file is stored
+    encrypted until the worker takes it. Returns the Extract in status ``queued``."""
+    from cpinspect.casefiles.tasks import run_queued_import
+
+    _require_team(user, inspection)
+    get_profile(profile_name)  # an unknown profile is refused now, not in the worker
+    extract = _extract_create(
+        inspection=inspection,
+        user=user,
+        data=data,
+        profile_name=profile_name,
+        via=via,
+        status=ExtractStatus.QUEUED,
+    )
+    uploads.store(extract, data)
+    # enqueue only once the Extract row is committed, so the worker always finds it
+    transaction.on_commit(
+        lambda: run_queued_import.enqueue(
+            extract.pk,
+            accept_rejections=accept_rejections,
+            hold_for_confirmation=hold_for_confirmation,
+        )
+    )
+    log.info("extract %s queued (%s bytes)", extract.pk, len(data))
+    return extract
+
+
+def extract_run(
+    extract: Extract,
+    data: bytes,
+    *,
+    accept_rejections: bool = False,
+    hold_for_confirmation: bool = False,
+    today: dt.date | None = None,
+    progress=None,
+) -> Extract:
+    """Read -> validate -> pseudonymise -> write frame and vault -> store the outcome.
 
     When more than ``conf.max_reject_share()`` of the rows are rejected and the caller has not
     accepted that: with ``hold_for_confirmation`` (web) the frame is kept but not used until
     ``extract_confirm``; otherwise (CLI) nothing lands and the status is ``refused``.
     """
-    _require_team(user, inspection)
-    step = progress or (lambda label: None)
+    inspection = extract.inspection
+    _require_team(extract.imported_by, inspection)
     started = time.perf_counter()
-    extract = Extract.objects.create(
-        inspection=inspection,
-        profile=profile_name[:100],
-        imported_by=user,
-        via=via,
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        file_bytes=len(data),
-    )
+    Extract.objects.filter(pk=extract.pk).update(status=ExtractStatus.RUNNING)
+    extract.status = ExtractStatus.RUNNING
+
+    def step(label):
+        Extract.objects.filter(pk=extract.pk).update(stage=label)
+        if progress:
+            progress(label)
+
     fpath = frames.frame_path(inspection.pk, extract.pk)
     vpath = frames.vault_path(inspection.pk, extract.pk)
     try:
-        profile = get_profile(profile_name)
+        profile = get_profile(extract.profile)
         step("read")
         loaded = read_extract(data, profile)
         del data
@@ -153,6 +233,7 @@ def extract_import(
         extract.report = checked.problems
         extract.problem_counts = validation.summarise_problems(checked.problems)
         extract.status = status
+        extract.stage = ""
         extract.finished_at = timezone.now()
         extract.seconds = time.perf_counter() - started
         if status != ExtractStatus.REFUSED:

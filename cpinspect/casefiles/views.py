@@ -1,6 +1,6 @@
 """Pages of the case extract pipeline. Thin: selectors decide what the user may see (the
-inspection's team only; anyone else gets 404), services do the work. The import runs within
-the request for now (no background queue yet); the status page shows its outcome."""
+inspection's team only; anyone else gets 404), services do the work. An upload is queued
+for the background worker; its page is the status page, refreshing itself until it is done."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,14 @@ from cpinspect.casefiles.forms import DrawForm, UnusableForm, UploadForm
 from cpinspect.casefiles.models import ExtractStatus
 from cpinspect.casefiles.report import report_rows
 from cpinspect.casefiles.schema import CATEGORY_LABELS, category_label
+
+# the pipeline's steps as the status page names them (services.extract_run reports them)
+STAGES = [
+    ("read", "Reading the file"),
+    ("validate", "Checking every row"),
+    ("pseudonymise", "Replacing case references with pseudonyms"),
+    ("write", "Writing the sampling frame"),
+]
 
 
 def _summary_tables(summary):
@@ -67,7 +75,7 @@ def extract_upload(request, pk):
             },
             status=400,
         )
-    extract = services.extract_import(
+    extract = services.extract_queue(
         inspection=inspection,
         user=request.user,
         data=form.cleaned_data["file"].read(),
@@ -96,7 +104,8 @@ def extract_detail(request, pk, extract_id):
             "extract": extract,
             "page": page,
             "tables": _summary_tables(summary),
-            "running": extract.status == ExtractStatus.RUNNING,
+            "running": extract.status in (ExtractStatus.QUEUED, ExtractStatus.RUNNING),
+            "stages": STAGES,
         },
     )
 

@@ -46,3 +46,33 @@ def import_csv(inspection, people):
         )
 
     return run
+
+
+@pytest.fixture
+def run_worker():
+    """Run every queued background task as ``cpinspect db_worker`` would: claim it, then run
+    it through the worker's own ``run_task`` (the polling loop itself closes connections,
+    which a test's transaction cannot allow). Returns how many tasks ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    def run() -> int:
+        ran = 0
+        while (result := DBTaskResult.objects.ready().get_locked()) is not None:
+            result.claim(worker.worker_id)
+            worker.run_task(result)
+            ran += 1
+        return ran
+
+    return run

@@ -12,17 +12,27 @@ from tests.casefiles.test_validation import HEADER, ROWS
 pytestmark = pytest.mark.django_db
 
 
-def test_upload_confirm_draw_and_reveal(client, inspection, people):
+def test_upload_confirm_draw_and_reveal(
+    client, inspection, people, run_worker, django_capture_on_commit_callbacks
+):
     client.force_login(people["lead"])
     page = client.get(reverse("casefiles-extract", args=[inspection.pk]))
     assert b"Import an extract" in page.content
     bad = (HEADER + "\n".join(ROWS) + "\n").encode()
-    response = client.post(
-        reverse("casefiles-upload", args=[inspection.pk]),
-        {"profile": "canonical", "file": SimpleUploadedFile("cases.csv", bad)},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("casefiles-upload", args=[inspection.pk]),
+            {"profile": "canonical", "file": SimpleUploadedFile("cases.csv", bad)},
+        )
     extract = Extract.objects.get()
     assert response.url == reverse("casefiles-extract-detail", args=[inspection.pk, extract.pk])
+    # the upload is queued; its page is a status page that refreshes itself
+    assert extract.status == ExtractStatus.QUEUED
+    page = client.get(response.url).content.decode()
+    assert "Waiting to start" in page and 'http-equiv="refresh"' in page
+    assert "Checking every row" in page
+    assert run_worker() == 1
+    extract.refresh_from_db()
     assert extract.status == ExtractStatus.NEEDS_CONFIRMATION
     page = client.get(response.url).content.decode()
     assert "Validation report" in page and "Duplicate case reference" in page
@@ -33,10 +43,12 @@ def test_upload_confirm_draw_and_reveal(client, inspection, people):
     extract.refresh_from_db()
     assert extract.status == ExtractStatus.CANCELLED
 
-    client.post(
-        reverse("casefiles-upload", args=[inspection.pk]),
-        {"profile": "canonical", "file": SimpleUploadedFile("cases.csv", synthetic_csv(300))},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("casefiles-upload", args=[inspection.pk]),
+            {"profile": "canonical", "file": SimpleUploadedFile("cases.csv", synthetic_csv(300))},
+        )
+    run_worker()
     page = client.get(reverse("casefiles-extract", args=[inspection.pk])).content.decode()
     assert "Sampling frame" in page and "Draw the sample" in page
     response = client.post(
@@ -58,14 +70,21 @@ def test_upload_confirm_draw_and_reveal(client, inspection, people):
     assert case.status == "unusable" and case.replaced_by is not None
 
 
-def test_api_upload_draw_and_reveal(client, inspection, people):
+def test_api_upload_draw_and_reveal(
+    client, inspection, people, run_worker, django_capture_on_commit_callbacks
+):
     client.force_login(people["analyst"])
-    response = client.post(
-        f"/api/inspections/{inspection.pk}/extracts/",
-        {"profile": "canonical", "file": SimpleUploadedFile("x.csv", synthetic_csv(200))},
-    )
-    assert response.status_code == 201, response.content
-    body = response.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/inspections/{inspection.pk}/extracts/",
+            {"profile": "canonical", "file": SimpleUploadedFile("x.csv", synthetic_csv(200))},
+        )
+    assert response.status_code == 202, response.content
+    queued = response.json()
+    assert queued["status"] == "queued" and queued["summary"] is None
+    assert run_worker() == 1
+    body = client.get(queued["url"]).json()
+    assert body["status"] == "imported"
     assert body["rows_accepted"] == 200 and body["summary"]["total"] == 200
     response = client.post(
         f"/api/inspections/{inspection.pk}/sample/",

@@ -1,3 +1,5 @@
+import signal
+import subprocess
 import sys
 
 from django.conf import settings
@@ -16,7 +18,10 @@ def _unapplied_migrations():
 
 
 class Command(BaseCommand):
-    help = "Set up the demo (reference data, demo users, a demo programme) and serve it."
+    help = (
+        "Set up the demo (reference data, demo users, a demo programme) and serve it, "
+        "with a background worker for imports."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="Set up, then exit.")
@@ -44,4 +49,15 @@ class Command(BaseCommand):
             return
         self.stdout.write(self.style.SUCCESS(f"\nServing at http://{addrport}/ (Ctrl-C stops)"))
         sys.stdout.flush()
-        call_command("runserver", addrport, use_reloader=False)
+        # the background worker runs web and API imports; it stops with the server
+        worker = subprocess.Popen(  # noqa: S603 (our own command, no user input)
+            [sys.executable, "-m", "cpinspect.cli", "db_worker", "--no-reload"]
+        )
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
