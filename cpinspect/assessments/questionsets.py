@@ -858,7 +858,9 @@ def _holds(condition: Condition, case: Any, given: Mapping[str, str]) -> bool:
     return inside if condition.operator == "in" else not inside
 
 
-def visible_questions(qs: _Questions, case: Any, answers: Mapping) -> list[Question]:
+def visible_questions(
+    qs: QuestionSet | CaseQuestionSet, case: Any, answers: Mapping
+) -> list[Question]:
     """The questions asked of this case, given the answers so far (``ask_when`` applied).
 
     ``case`` is a mapping or an object with ``category`` and ``child_age``."""
@@ -873,14 +875,14 @@ def visible_questions(qs: _Questions, case: Any, answers: Mapping) -> list[Quest
     return visible
 
 
-def visible_answers(qs: _Questions, case: Any, answers: Mapping) -> dict:
+def visible_answers(qs: QuestionSet | CaseQuestionSet, case: Any, answers: Mapping) -> dict:
     """The answers without those to questions not asked: what a submission keeps."""
     shown = {q.id for q in visible_questions(qs, case, answers)}
     return {qid: answer for qid, answer in answers.items() if qid in shown}
 
 
 def check_answers(
-    qs: _Questions, case: Any, answers: Mapping, *, submitting: bool
+    qs: QuestionSet | CaseQuestionSet, case: Any, answers: Mapping, *, submitting: bool
 ) -> list[AnswerProblem]:
     """Problems with the answers, in question order (unknown question ids last).
 
