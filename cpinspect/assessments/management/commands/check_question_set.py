@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cpinspect.assessments import questionsets
+from cpinspect.casefiles.schema import CATEGORY_SLUGS
 
 
 class Command(BaseCommand):
@@ -15,8 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="*", metavar="FILE")
 
     def handle(self, *args, **options):
+        shipped = [questionsets.CORE, *CATEGORY_SLUGS]
         files = options["files"] or [
-            str(questionsets.QUESTION_SETS_DIR / f"{name}.yaml") for name in _shipped_names()
+            str(questionsets.QUESTION_SETS_DIR / f"{name}.yaml") for name in shipped
         ]
         problems = 0
         failed = 0
@@ -35,9 +37,3 @@ class Command(BaseCommand):
                 f"{problems} problem{'s' if problems != 1 else ''} in "
                 f"{failed} file{'s' if failed != 1 else ''}."
             )
-
-
-def _shipped_names() -> list[str]:
-    from cpinspect.casefiles.schema import CATEGORY_SLUGS
-
-    return [questionsets.CORE, *CATEGORY_SLUGS]
