@@ -61,8 +61,6 @@ Published = int | str
 # in a list of counts: ("cell", index), ("total",).
 Position = tuple
 
-# Tolerance on the linear programme's limits, which are whole numbers up to rounding.
-_EPS = 1e-6
 # 32 hex characters: the form of a case pseudonym (casefiles.pseudonymise).
 _PSEUDONYM = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])")
 
@@ -259,16 +257,17 @@ def _ranges_fail(values, lines, suppressed: set[int], primary: set[int], thresho
             return np.inf
         if result.status != 0:
             raise RuntimeError(f"The disclosure audit could not solve its check: {result.message}")
-        return sense * result.fun
+        # The limits are whole numbers (see the module docstring): round off solver noise.
+        return float(round(sense * result.fun))
 
     failing = []
     for k, entry in enumerate(unknowns):
         value = values[entry]
         low = extreme(k, 1.0)
         if entry in primary:
-            safe = low < 1 - _EPS or extreme(k, -1.0) > threshold + _EPS
+            safe = low <= 0 or extreme(k, -1.0) > threshold
         else:
-            safe = low < value - _EPS or extreme(k, -1.0) > value + _EPS
+            safe = low < value or extreme(k, -1.0) > value
         if not safe:
             failing.append(entry)
     return failing

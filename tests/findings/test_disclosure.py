@@ -213,6 +213,8 @@ NASTY = {
     "not available and not applicable cells": [[3, None, 40], ["[z]", 12, 2], [9, 8, None]],
     "line rule alone leaves a cell exact": [[1, 4, 40], [2, 0, 20], [0, 0, 3]],
     "a unique large cell beside small ones": [[200, 1, 1], [1, 1, 1]],
+    "millions beside small counts": [[3, 1000000], [2000000, 5000000]],
+    "very large totals": [[3, 123456789, 987654321], [7, 2, 55555555]],
 }
 
 
