@@ -143,20 +143,21 @@ def path_data(rings) -> str:
 
 
 def _legend(legend: list[LegendEntry]) -> str:
+    # Sizes in map units: on a page the map is about 0.85 px per unit.
     text = f'font-family="{FONT}" fill="#0b0c0c"'
-    rows = [f'<text x="{LEGEND_X}" y="22" font-size="15" font-weight="bold" {text}>Key</text>']
-    step = 36 if any(entry.detail for entry in legend) else 22
+    rows = [f'<text x="{LEGEND_X}" y="20" font-size="19" font-weight="bold" {text}>Key</text>']
+    step = 44 if any(entry.detail for entry in legend) else 27
     for index, entry in enumerate(legend):
-        y = 34 + index * step
+        y = 32 + index * step
         rows.append(
-            f'<rect x="{LEGEND_X}" y="{y}" width="22" height="15" '
+            f'<rect x="{LEGEND_X}" y="{y}" width="26" height="18" '
             f'fill="{fill_of(entry.grade_key)}" stroke="{STROKE}" stroke-width=".8"/>'
-            f'<text x="{LEGEND_X + 30}" y="{y + 12}" font-size="13" {text}>'
+            f'<text x="{LEGEND_X + 33}" y="{y + 15}" font-size="16" {text}>'
             f"{escape(entry.label)}</text>"
         )
         if entry.detail:
             rows.append(
-                f'<text x="{LEGEND_X + 30}" y="{y + 27}" font-size="12" {text}>'
+                f'<text x="{LEGEND_X + 33}" y="{y + 34}" font-size="15" {text}>'
                 f"{escape(entry.detail)}</text>"
             )
     return f'<g class="app-map-legend">{"".join(rows)}</g>'
@@ -172,7 +173,7 @@ def _london_inset(city: ForceArea | None) -> str:
     move = f"translate({INSET_X - x0 * INSET_SCALE:.1f} {INSET_Y - y0 * INSET_SCALE:.1f})"
     return (
         f'<g class="app-map-inset"><title>London, enlarged</title>'
-        f'<text x="{INSET_X}" y="{INSET_Y - 6}" font-size="13" font-family="{FONT}" '
+        f'<text x="{INSET_X}" y="{INSET_Y - 6}" font-size="15" font-family="{FONT}" '
         f'fill="#0b0c0c">London, enlarged</text>'
         f'<clipPath id="london-clip"><rect x="{INSET_X}" y="{INSET_Y}" width="{box_w:.1f}" '
         f'height="{box_h:.1f}"/></clipPath>'
@@ -195,10 +196,10 @@ def _city_callout(city: ForceArea | None, x0: float, y0: float, box_h: float) ->
     east, north = city.rings[0].mean(axis=0)
     x = INSET_X + ((east - WEST) / 1000 - x0) * INSET_SCALE
     y = INSET_Y + ((NORTH - north) / 1000 - y0) * INSET_SCALE
-    label_y = INSET_Y + box_h + 16
+    label_y = INSET_Y + box_h + 18
     return (
         f'<line x1="{x:.1f}" y1="{y + 3:.1f}" x2="{x:.1f}" y2="{label_y - 12:.1f}" '
-        f'stroke="{STROKE}" stroke-width="1"/><text x="{x:.1f}" y="{label_y:.1f}" font-size="12" '
+        f'stroke="{STROKE}" stroke-width="1"/><text x="{x:.1f}" y="{label_y:.1f}" font-size="15" '
         f'text-anchor="middle" font-family="{FONT}" fill="#0b0c0c">City of London</text>'
     )
 
