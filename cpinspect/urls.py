@@ -6,5 +6,6 @@ urlpatterns = [
     path("api/", include("cpinspect.api.urls")),
     path("", include("cpinspect.casefiles.urls")),
     path("", include("cpinspect.scheduling.urls")),
+    path("", include("cpinspect.national.urls")),
     path("", include("cpinspect.web.urls")),
 ]

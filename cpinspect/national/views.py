@@ -1,0 +1,82 @@
+"""Thin public pages: the national picture, its open data and the data dictionary.
+
+They show only published grades and official statistics (no case-level data), so none needs
+sign-in, as the forces list does not.
+"""
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from cpinspect.national import dfe, opendata, selectors
+from cpinspect.national.forms import AssessmentForm
+
+
+@require_safe
+def national_picture(request):
+    assessments = selectors.published_assessments()
+    bound = request.GET if "assessment" in request.GET else None
+    form = AssessmentForm(bound, assessments=assessments)
+    valid = form.is_bound and form.is_valid()
+    key = form.cleaned_data["assessment"] if valid else None
+    picture = selectors.national_picture(key, assessments) if assessments else None
+    if picture is not None and not form.is_bound:
+        initial = {"assessment": picture.assessment.key}
+        form = AssessmentForm(initial=initial, assessments=assessments)
+    return render(
+        request,
+        "national/picture.html",
+        {
+            "form": form,
+            "picture": picture,
+            "markers": dfe.MARKER_MEANINGS,
+            "attribution": opendata.ATTRIBUTION,
+        },
+        status=400 if form.is_bound and not valid else 200,
+    )
+
+
+def _download(response, file_name):
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+def _picture():
+    try:
+        return selectors.national_picture()
+    except selectors.UnknownAssessment:
+        raise Http404("No published grades are loaded.") from None
+
+
+@require_safe
+def data_csv(request):
+    picture = _picture()
+    response = HttpResponse(opendata.as_csv(picture), content_type="text/csv; charset=utf-8")
+    return _download(response, "national-picture.csv")
+
+
+@require_safe
+def data_json(request):
+    picture = _picture()
+    response = JsonResponse(
+        opendata.as_json(picture), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    )
+    return _download(response, "national-picture.json")
+
+
+@require_safe
+def data_dictionary(request):
+    assessments = selectors.published_assessments()
+    return render(
+        request,
+        "national/data_dictionary.html",
+        {
+            "columns": opendata.columns(assessments),
+            "json_fields": opendata.JSON_FIELDS,
+            "statistic_keys": opendata.STATISTIC_KEYS,
+            "figure_keys": opendata.FIGURE_KEYS,
+            "markers": dfe.MARKER_MEANINGS,
+            "attribution": opendata.ATTRIBUTION,
+            "licence_url": opendata.LICENCE_URL,
+        },
+    )
