@@ -239,9 +239,16 @@ def pseudonym(ref: str, key: bytes) -> str:
     return hmac.new(key, ref.encode("utf-8"), "sha256").hexdigest()[:PSEUDONYM_HEX]
 
 
-def encrypt(plaintext: bytes, key: bytes, context: bytes) -> bytes:
+def encrypt_parts(plaintext, key: bytes, context: bytes) -> tuple[bytes, bytes]:
+    """(random 12-byte nonce, AES-256-GCM ciphertext with its tag) of ``plaintext``."""
     nonce = os.urandom(12)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, context)
+    return nonce, AESGCM(key).encrypt(nonce, plaintext, context)
+
+
+def encrypt(plaintext: bytes, key: bytes, context: bytes) -> bytes:
+    """The nonce followed by the ciphertext, as ``decrypt`` reads them."""
+    nonce, sealed = encrypt_parts(plaintext, key, context)
+    return nonce + sealed
 
 
 def decrypt(blob: bytes, key: bytes, context: bytes) -> bytes:
