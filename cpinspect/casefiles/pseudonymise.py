@@ -24,6 +24,7 @@ import mmap
 import os
 import select
 import signal
+import threading
 from functools import cache
 
 import numpy as np
@@ -74,6 +75,7 @@ def encryption_key(inspection_id: int) -> bytes:
 BATCH = 8192  # references hashed per batch (see _hash_batches)
 PARALLEL_FROM = 200_000
 CHILD_TIMEOUT_SECONDS = 120
+DONE = b"done"  # what the child writes to the pipe when its half is in place
 
 
 def _hmac_states(key: bytes):
@@ -156,9 +158,9 @@ def _hash_forked(binary, out, inner, outer) -> bool:
     not survive a fork): it reads its half from the Arrow buffers, which neither process
     writes, so no page of them is copied; the garbage collector is frozen so that neither
     process walks (and so copies) the other's objects. The child writes straight into the
-    shared mapping and leaves with ``os._exit``; the pipe carries nothing, its end of file
-    only says that the child is gone (a stuck child is killed after CHILD_TIMEOUT_SECONDS).
-    False when anything goes wrong: the caller then does the work in one process.
+    shared mapping, then DONE to the pipe, and leaves with ``os._exit``. Without DONE within
+    CHILD_TIMEOUT_SECONDS (the child failed, or is stuck) it is killed and the result is
+    False: the caller then does all the work in one process.
     """
     count = binary.len()
     mid = count // 2
@@ -173,26 +175,29 @@ def _hash_forked(binary, out, inner, outer) -> bool:
         os.close(write_fd)
         return False
     if pid == 0:  # the child
-        status = 0
         try:
             os.close(read_fd)
             _hash_batches(_buffer_batches(offsets, data, 0, count - mid), out, mid, inner, outer)
-        except BaseException:
-            status = 1
+            os.write(write_fd, DONE)
         finally:
-            os._exit(status)
-    ended = False
+            os._exit(0)
+    done = False
     try:
         os.close(write_fd)
         _hash_batches(_series_batches(binary, 0, mid), out, 0, inner, outer)
-        ended = bool(select.select([read_fd], [], [], CHILD_TIMEOUT_SECONDS)[0])
+        if select.select([read_fd], [], [], CHILD_TIMEOUT_SECONDS)[0]:
+            done = os.read(read_fd, len(DONE)) == DONE
     finally:
-        if not ended:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
         os.close(read_fd)
         gc.unfreeze()
-    return ended and os.waitstatus_to_exitcode(status) == 0
+        if done:
+            # the child has written its half; its exit (unmapping its copy of this process's
+            # memory, about 20 ms) need not be waited for, only reaped
+            threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    return done
 
 
 def _use_fork(count: int) -> bool:

@@ -218,6 +218,29 @@ def test_hmac_in_batches_is_hmac_sha256_for_awkward_references(monkeypatch, proc
     assert got.name == "pseudonym" and got.dtype == pl.String
 
 
+def test_a_failing_child_falls_back_to_one_process(monkeypatch):
+    import hashlib
+    import hmac
+
+    from cpinspect.casefiles import pseudonymise
+
+    def broken(*args):
+        raise RuntimeError("the child fails")
+
+    refs = pl.Series("r", [f"ESX/{i}" for i in range(3000)])
+    monkeypatch.setattr(pseudonymise, "PARALLEL_FROM", 1000)
+    monkeypatch.setattr(pseudonymise, "_buffer_batches", broken)  # used by the child only
+    monkeypatch.setenv("CPINSPECT_HMAC_PROCESSES", "2")
+    forked = []
+    real = pseudonymise._hash_forked
+    monkeypatch.setattr(
+        pseudonymise, "_hash_forked", lambda *args: forked.append(real(*args)) or forked[-1]
+    )
+    got = pseudonymise.pseudonym_series(refs, b"k" * 32)
+    assert forked == [False]
+    assert got[2999] == hmac.new(b"k" * 32, b"ESX/2999", hashlib.sha256).hexdigest()[:32]
+
+
 def test_pseudonyms_of_nothing_and_of_a_missing_reference():
     from cpinspect.casefiles import pseudonymise
 
