@@ -64,14 +64,15 @@ def read(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
 def write_vault(refs, path: Path, *, key: bytes, context: bytes) -> None:
     """``refs``: a polars Series (or list) of the raw references, in frame order.
 
-    Arrow IPC at the oldest compatibility level (offsets and bytes, no string views): 24 MB
-    instead of 32 MB for a million references, and about four times faster to write. The
+    Arrow IPC at the oldest compatibility level (offsets and bytes, no string views) with
+    LZ4 compression: 11.5 MB for a million references instead of 32 MB, which costs less to
+    encrypt and to write than it costs to compress (about 60 ms in all instead of 90). The
     file is the 12-byte nonce then the AES-GCM ciphertext (``pseudonymise.encrypt``'s
     layout), written in two parts rather than joined in memory first.
     """
     buffer = io.BytesIO()
     pl.DataFrame({"ref": pl.Series("ref", refs, dtype=pl.String)}).write_ipc(
-        buffer, compat_level=pl.CompatLevel.oldest()
+        buffer, compat_level=pl.CompatLevel.oldest(), compression="lz4"
     )
     nonce, sealed = pseudonymise.encrypt_parts(buffer.getbuffer(), key, context)
     path.parent.mkdir(parents=True, exist_ok=True)
