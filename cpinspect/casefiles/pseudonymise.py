@@ -131,7 +131,8 @@ def _arrow_buffers(binary):
     arrow = binary.to_arrow()
     if isinstance(arrow, pa.ChunkedArray):
         arrow = pa.concat_arrays(arrow.chunks) if arrow.num_chunks != 1 else arrow.chunk(0)
-    arrow = arrow.cast(pa.large_binary())
+    if arrow.type != pa.large_binary():  # what polars gives; a cast loads pyarrow.compute
+        arrow = arrow.cast(pa.large_binary())
     _, offsets, data = arrow.buffers()
     offsets = np.frombuffer(offsets, dtype=np.int64)[arrow.offset : arrow.offset + len(arrow) + 1]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
