@@ -17,6 +17,7 @@ A pseudonym is the first 128 bits (32 hex characters) of the HMAC-SHA256 of the 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -194,11 +195,16 @@ def _hash_forked(binary, out, inner, outer) -> bool:
         if done:
             # the child has written its half; its exit (unmapping its copy of this process's
             # memory, about 20 ms) need not be waited for, only reaped
-            threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
+            threading.Thread(target=_reap, args=(pid,), daemon=True).start()
         else:
             os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+            _reap(pid)
     return done
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):  # already reaped (SIGCHLD ignored)
+        os.waitpid(pid, 0)
 
 
 def _use_fork(count: int) -> bool:
