@@ -51,7 +51,7 @@ def read_extract(data: bytes, profile) -> Loaded:
         raise ExtractFileError(
             f"The file is {len(data):,} bytes; the largest accepted is {conf.max_file_bytes():,}."
         )
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the file
         raise ExtractFileError("The file is empty.")
     found = sniff_format(data)
     wanted = profile.format

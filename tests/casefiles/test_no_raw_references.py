@@ -188,3 +188,62 @@ def test_forked_hmac_equals_the_single_process_one(monkeypatch):
     assert forked.equals(single) and forked.len() == 4993
     expected = hmac.new(b"k" * 32, refs[100].encode(), hashlib.sha256).hexdigest()[:32]
     assert forked[100] == expected
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_hmac_in_batches_is_hmac_sha256_for_awkward_references(monkeypatch, processes):
+    """Several batches in each process; empty references, line breaks and multibyte text
+    (the child splits its batches at 0xFF, which UTF-8 never contains)."""
+    import hashlib
+    import hmac
+
+    from cpinspect.casefiles import pseudonymise
+
+    values = ["", "a\nb", "é/ÿ", "x" * 300, "\x00", "A/1"] * 700
+    refs = pl.Series("r", values).slice(3)
+    monkeypatch.setattr(pseudonymise, "PARALLEL_FROM", 1000)
+    monkeypatch.setattr(pseudonymise, "BATCH", 97)
+    monkeypatch.setenv("CPINSPECT_HMAC_PROCESSES", processes)
+    forked = []
+    real = pseudonymise._hash_forked
+    monkeypatch.setattr(
+        pseudonymise, "_hash_forked", lambda *args: forked.append(real(*args)) or forked[-1]
+    )
+    got = pseudonymise.pseudonym_series(refs, b"k" * 32)
+    assert forked == ([True] if processes == "2" else [])  # the child did its half
+    key = b"k" * 32
+    assert got.to_list() == [
+        hmac.new(key, r.encode(), hashlib.sha256).hexdigest()[:32] for r in values[3:]
+    ]
+    assert got.name == "pseudonym" and got.dtype == pl.String
+
+
+def test_a_failing_child_falls_back_to_one_process(monkeypatch):
+    import hashlib
+    import hmac
+
+    from cpinspect.casefiles import pseudonymise
+
+    def broken(*args):
+        raise RuntimeError("the child fails")
+
+    refs = pl.Series("r", [f"ESX/{i}" for i in range(3000)])
+    monkeypatch.setattr(pseudonymise, "PARALLEL_FROM", 1000)
+    monkeypatch.setattr(pseudonymise, "_buffer_batches", broken)  # used by the child only
+    monkeypatch.setenv("CPINSPECT_HMAC_PROCESSES", "2")
+    forked = []
+    real = pseudonymise._hash_forked
+    monkeypatch.setattr(
+        pseudonymise, "_hash_forked", lambda *args: forked.append(real(*args)) or forked[-1]
+    )
+    got = pseudonymise.pseudonym_series(refs, b"k" * 32)
+    assert forked == [False]
+    assert got[2999] == hmac.new(b"k" * 32, b"ESX/2999", hashlib.sha256).hexdigest()[:32]
+
+
+def test_pseudonyms_of_nothing_and_of_a_missing_reference():
+    from cpinspect.casefiles import pseudonymise
+
+    assert pseudonymise.pseudonyms([], b"k" * 32) == []
+    with pytest.raises(ValueError):
+        pseudonymise.pseudonym_series(pl.Series("r", ["A/1", None]), b"k" * 32)

@@ -58,3 +58,37 @@ def test_demo_extract(inspection, people):
     assert extract.status == ExtractStatus.IMPORTED
     assert extract.rows_rejected == 12 and extract.rows_warned == 2
     assert sample.total_size == 70
+
+
+def test_frame_summary_counts_in_order():
+    import datetime as dt
+
+    frame = pl.DataFrame(
+        {
+            "recorded_on": [dt.date(2026, 3, 5), dt.date(2025, 12, 31), dt.date(2026, 3, 1)] * 2,
+            "category": ["cse", "custody", "cse", "online_abuse", "cse", "custody"],
+            "child_age": [3, 12, None, 17, 5, 10],
+            "council_code": ["E10000012", None, "E06000034", "E06000034", None, "E06000034"],
+        }
+    )
+    summary = frames.summary(frame)
+    assert summary["total"] == 6
+    assert list(summary["by_category"].items()) == [
+        ("cse", 3),
+        ("custody", 2),
+        ("online_abuse", 1),
+    ]
+    assert list(summary["by_council"].items()) == [
+        ("E06000034", 3),
+        ("E10000012", 1),
+        ("not given", 2),
+    ]
+    assert list(summary["by_month"].items()) == [("2025-12", 2), ("2026-03", 4)]
+    assert list(summary["by_age_band"].items()) == [
+        ("0-4", 1),
+        ("10-13", 2),
+        ("14-17", 1),
+        ("5-9", 1),
+        ("not given", 1),
+    ]
+    assert frames.summary(frame.head(0))["by_month"] == {}

@@ -1,5 +1,6 @@
 """Every validation class, reported with line, field, found and expected; nothing lost."""
 
+import polars as pl
 import pytest
 
 from cpinspect.casefiles.models import ExtractStatus
@@ -122,3 +123,19 @@ def test_every_row_rejected_but_accepted_gives_an_empty_frame(import_csv, people
         extract=extract, user=people["lead"], design=sampling.Design(), seed=1
     )
     assert sample.total_size == 0
+
+
+def test_duplicates_by_hash_then_exactly(monkeypatch):
+    from cpinspect.casefiles import validation
+
+    def dup(values):
+        refs = pl.Series("_ref", values, dtype=pl.String)
+        flags = refs.to_frame().with_columns(validation._duplicates(refs).alias("d"))
+        return flags["d"].to_list()
+
+    assert dup(["A", "B", None, "A", None, "C"]) == [False, False, False, True, False, False]
+    assert dup(["A", None, "B", None]) == [False] * 4  # missing is not duplicate
+    # every hash equal (as in a collision): the references themselves decide
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series([0] * self.len()))
+    assert dup(["A", "B", "C"]) == [False] * 3
+    assert dup(["A", "B", "A"]) == [False, False, True]
