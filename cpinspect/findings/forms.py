@@ -1,0 +1,199 @@
+"""Forms of the findings pages: they check what was typed, with a message per field; the
+services check the rules again."""
+
+from django import forms
+
+from cpinspect.findings.models import (
+    FOLLOW_UP_KINDS,
+    ActionPlanStatus,
+    CauseOfConcern,
+    RecommendationStatus,
+    Topic,
+)
+from cpinspect.registry.models import Force
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _topic_field(help_text=""):
+    return forms.ChoiceField(
+        label="Topic",
+        required=False,
+        choices=[("", "Not one topic")] + list(Topic.choices),
+        help_text=help_text,
+    )
+
+
+def _text(label, help_text="", max_length=5000, required_message=None):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=help_text,
+        error_messages={"required": required_message or f"Enter the {label.lower()}."},
+    )
+
+
+class JudgementForm(forms.Form):
+    grade = forms.ChoiceField(
+        label="Grade",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a grade."},
+    )
+    rationale = _text(
+        "Rationale",
+        help_text="Why this grade: what the evidence shows, and why you depart from the "
+        "suggested grade if you do.",
+    )
+
+    def __init__(self, *args, grades, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = grades
+
+
+class RecommendationFields(forms.Form):
+    recommendation = _text("Recommendation")
+    owner = forms.CharField(
+        label="Owner at the force",
+        max_length=200,
+        help_text='The role or person at the force who owns it, for example "Chief Constable".',
+        error_messages={"required": "Enter who at the force owns the recommendation."},
+    )
+    due_on = forms.DateField(
+        label="Due by",
+        widget=DateInput,
+        error_messages={
+            "required": "Enter the date the recommendation is due by.",
+            "invalid": "Enter a real date, for example 2027-03-31.",
+        },
+    )
+
+
+class CauseOfConcernForm(RecommendationFields):
+    """A new cause of concern with its first recommendation (it never stands without one)."""
+
+    field_order = ["topic", "title", "text", "recommendation", "owner", "due_on"]
+
+    topic = _topic_field("The graded topic it bears on: it then counts in that topic's evidence.")
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter a title."}
+    )
+    text = _text("Cause of concern")
+
+
+class CauseOfConcernEditForm(forms.Form):
+    topic = _topic_field("The graded topic it bears on: it then counts in that topic's evidence.")
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter a title."}
+    )
+    text = _text("Cause of concern")
+
+
+class RecommendationForm(RecommendationFields):
+    field_order = ["cause_of_concern", "recommendation", "owner", "due_on"]
+
+    cause_of_concern = forms.ModelChoiceField(
+        CauseOfConcern.objects.none(),
+        label="Cause of concern",
+        required=False,
+        empty_label="None: a recommendation on its own",
+    )
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cause_of_concern"].queryset = CauseOfConcern.objects.filter(
+            inspection=inspection
+        )
+
+
+class RecommendationStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        choices=RecommendationStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a status."},
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example what the force has done, or why it does not accept it.",
+    )
+
+
+class AreaForImprovementForm(forms.Form):
+    topic = _topic_field()
+    text = _text("Area for improvement")
+
+
+class AcceptFollowUpForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type of follow-up",
+        choices=[(k.value, k.label) for k in FOLLOW_UP_KINDS],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the type of follow-up."},
+    )
+    fieldwork_starts_on = forms.DateField(
+        label="Fieldwork starts",
+        widget=DateInput,
+        help_text="The follow-up is planned in the programme that covers this date.",
+        error_messages={
+            "required": "Enter the date fieldwork starts.",
+            "invalid": "Enter a real date, for example 2027-09-06.",
+        },
+    )
+
+
+class DeclineFollowUpForm(forms.Form):
+    note = _text(
+        "Why is no follow-up needed?",
+        max_length=2000,
+        required_message="Say why no follow-up is needed.",
+    )
+
+
+class ActionPlanForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Action plan",
+        choices=ActionPlanStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the action plan is."},
+    )
+    received_on = forms.DateField(
+        label="Received on",
+        required=False,
+        widget=DateInput,
+        help_text="Leave empty while the plan is awaited.",
+        error_messages={"invalid": "Enter a real date, for example 2027-01-15."},
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        received = data.get("status") in (ActionPlanStatus.RECEIVED, ActionPlanStatus.ACCEPTED)
+        if received and not data.get("received_on") and "received_on" not in self.errors:
+            self.add_error("received_on", "Enter the date the action plan was received.")
+        return data
+
+
+class BoardFilterForm(forms.Form):
+    force = forms.ModelChoiceField(
+        Force.objects.order_by("name"),
+        required=False,
+        to_field_name="code",
+        empty_label="All forces",
+        label="Force",
+    )
+    status = forms.ChoiceField(
+        required=False,
+        label="Status",
+        choices=[("", "Open or in progress")] + list(RecommendationStatus.choices),
+    )

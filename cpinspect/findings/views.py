@@ -1,0 +1,519 @@
+"""Pages of an inspection's findings and the national board of recommendations. Thin:
+selectors decide what the user may see (404 for an inspection they may not see), the rules in
+``accounts/access.py`` decide what they may change (403), services make the changes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cpinspect.accounts import access
+from cpinspect.findings import forms, selectors, services
+from cpinspect.findings.models import ActionPlanStatus, Topic
+
+
+def _apply(form, error: Exception, fields: dict | None = None) -> None:
+    """Show a service's refusal on the form: per field where it names one, else on top."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            target = (fields or {}).get(name, name)
+            for message in errors:
+                form.add_error(target if target in form.fields else None, message)
+    else:
+        form.add_error(None, error.messages[0] if isinstance(error, ValidationError) else error)
+
+
+def _form_page(request, inspection, form, *, title, submit, status=200, **extra):
+    return render(
+        request,
+        extra.pop("template", "findings/form.html"),
+        {
+            "inspection": inspection,
+            "form": form,
+            "title": title,
+            "submit": submit,
+            "back": reverse("findings-inspection", args=[inspection.pk]),
+            **extra,
+        },
+        status=status,
+    )
+
+
+def _done(request, inspection, message):
+    messages.success(request, message)
+    return redirect("findings-inspection", pk=inspection.pk)
+
+
+REFUSALS = (services.FindingsRefused, ValidationError)
+PUBLISHED = "The report is published: its findings can no longer change."
+
+
+def _published(request, inspection):
+    """A form that would change published findings: back to the findings, saying why."""
+    if not selectors.is_published(inspection):
+        return None
+    messages.error(request, PUBLISHED)
+    return redirect("findings-inspection", pk=inspection.pk)
+
+
+@login_required
+def inspection_findings(request, pk):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    user = request.user
+    return render(
+        request,
+        "findings/inspection_findings.html",
+        {
+            "inspection": inspection,
+            "findings": selectors.findings_for(user, inspection),
+            "published": selectors.is_published(inspection),
+            "graded": selectors.is_graded(inspection),
+            "scale": selectors.grades_of(selectors.scale_of(inspection)),
+            "can_edit": access.can_edit_findings(user, inspection),
+            "can_decide": access.can_decide_judgements(user, inspection),
+            "can_track": access.can_track_findings(user, inspection),
+            "can_decide_follow_up": access.can_decide_follow_up(user, inspection),
+        },
+    )
+
+
+@login_required
+def judgement(request, pk, topic):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    row = selectors.judgement_context(request.user, inspection, topic)
+    access.require(
+        access.can_decide_judgements(request.user, inspection),
+        "Only the inspection's lead inspector records its judgements.",
+    )
+    if closed := _published(request, inspection):
+        return closed
+    grades = selectors.grades_of(selectors.scale_of(inspection))
+    initial = {}
+    if row.judgement:
+        initial = {"grade": row.judgement.grade, "rationale": row.judgement.rationale}
+    elif row.suggestion and row.suggestion.grade:
+        initial = {"grade": row.suggestion.grade}
+    form = forms.JudgementForm(request.POST or None, grades=grades, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.judgement_record(
+                inspection=inspection,
+                user=request.user,
+                topic=topic,
+                grade=form.cleaned_data["grade"],
+                rationale=form.cleaned_data["rationale"],
+            )
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            return _done(request, inspection, f"Judgement recorded: {Topic(topic).label}.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title=f"Judgement: {row.label}",
+        submit="Record the judgement",
+        status=400 if form.errors else 200,
+        template="findings/judgement_form.html",
+        row=row,
+    )
+
+
+@login_required
+def cause_new(request, pk):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    access.require(access.can_edit_findings(request.user, inspection))
+    if closed := _published(request, inspection):
+        return closed
+    form = forms.CauseOfConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.cause_of_concern_create(
+                inspection=inspection,
+                user=request.user,
+                topic=data["topic"],
+                title=data["title"],
+                text=data["text"],
+                recommendations=[
+                    services.NewRecommendation(
+                        data["recommendation"], data["owner"], data["due_on"]
+                    )
+                ],
+            )
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            return _done(request, inspection, "Cause of concern added with its recommendation.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Add a cause of concern",
+        submit="Add the cause of concern",
+        status=400 if form.errors else 200,
+        intro="A cause of concern always carries at least one recommendation: give the "
+        "first one with it. You can add more afterwards.",
+    )
+
+
+@login_required
+def cause_edit(request, pk, cause_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    cause = selectors.cause_for(request.user, inspection, cause_id)
+    access.require(access.can_edit_findings(request.user, inspection))
+    if closed := _published(request, inspection):
+        return closed
+    initial = {"topic": cause.topic, "title": cause.title, "text": cause.text}
+    form = forms.CauseOfConcernEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cause_of_concern_update(cause=cause, user=request.user, **form.cleaned_data)
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            return _done(request, inspection, "Cause of concern changed.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Change a cause of concern",
+        submit="Save",
+        status=400 if form.errors else 200,
+        delete_url=reverse("findings-cause-delete", args=[inspection.pk, cause.pk]),
+        delete_label="Delete the cause of concern and its recommendations",
+    )
+
+
+@login_required
+@require_POST
+def cause_delete(request, pk, cause_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    cause = selectors.cause_for(request.user, inspection, cause_id)
+    try:
+        services.cause_of_concern_delete(cause=cause, user=request.user)
+    except services.FindingsRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("findings-inspection", pk=inspection.pk)
+    return _done(request, inspection, "Cause of concern and its recommendations deleted.")
+
+
+RECOMMENDATION_FIELDS = {"text": "recommendation"}
+
+
+@login_required
+def recommendation_new(request, pk):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    access.require(access.can_edit_findings(request.user, inspection))
+    if closed := _published(request, inspection):
+        return closed
+    initial = {"cause_of_concern": request.GET.get("cause")} if request.GET.get("cause") else {}
+    form = forms.RecommendationForm(request.POST or None, inspection=inspection, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.recommendation_add(
+                inspection=inspection,
+                user=request.user,
+                text=data["recommendation"],
+                owner=data["owner"],
+                due_on=data["due_on"],
+                cause_of_concern=data["cause_of_concern"],
+            )
+        except REFUSALS as refusal:
+            _apply(form, refusal, RECOMMENDATION_FIELDS)
+        else:
+            return _done(request, inspection, "Recommendation added.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Add a recommendation",
+        submit="Add the recommendation",
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def recommendation_detail(request, pk, recommendation_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
+    published = selectors.is_published(inspection)
+    can_track = published and access.can_track_findings(request.user, inspection)
+    form = forms.RecommendationStatusForm(request.POST or None, initial={"status": rec.status})
+    if request.method == "POST":
+        access.require(access.can_track_findings(request.user, inspection))
+        if form.is_valid():
+            try:
+                services.recommendation_set_status(
+                    recommendation=rec,
+                    user=request.user,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                )
+            except REFUSALS as refusal:
+                _apply(form, refusal)
+            else:
+                messages.success(request, f"Status changed to {rec.get_status_display().lower()}.")
+                return redirect("findings-recommendation", inspection.pk, rec.pk)
+    published_day = selectors.published_on(inspection)
+    return render(
+        request,
+        "findings/recommendation_detail.html",
+        {
+            "inspection": inspection,
+            "rec": rec,
+            "form": form,
+            "published": published,
+            "overdue": rec.is_open and published and rec.due_on < timezone.localdate(),
+            "published_on": published_day,
+            "history": rec.status_changes.select_related("changed_by"),
+            "working": access.can_see_findings_working(request.user, inspection),
+            "can_track": can_track,
+            "can_edit": not published and access.can_edit_findings(request.user, inspection),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def recommendation_edit(request, pk, recommendation_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
+    access.require(access.can_edit_findings(request.user, inspection))
+    if closed := _published(request, inspection):
+        return closed
+    initial = {
+        "cause_of_concern": rec.cause_of_concern_id,
+        "recommendation": rec.text,
+        "owner": rec.owner,
+        "due_on": rec.due_on,
+    }
+    form = forms.RecommendationForm(request.POST or None, inspection=inspection, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.recommendation_update(
+                recommendation=rec,
+                user=request.user,
+                text=data["recommendation"],
+                owner=data["owner"],
+                due_on=data["due_on"],
+                cause_of_concern=data["cause_of_concern"],
+            )
+        except REFUSALS as refusal:
+            _apply(form, refusal, RECOMMENDATION_FIELDS)
+        else:
+            return _done(request, inspection, "Recommendation changed.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Change a recommendation",
+        submit="Save",
+        status=400 if form.errors else 200,
+        delete_url=reverse("findings-recommendation-delete", args=[inspection.pk, rec.pk]),
+        delete_label="Delete the recommendation",
+    )
+
+
+@login_required
+@require_POST
+def recommendation_delete(request, pk, recommendation_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
+    try:
+        services.recommendation_delete(recommendation=rec, user=request.user)
+    except services.FindingsRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("findings-inspection", pk=inspection.pk)
+    return _done(request, inspection, "Recommendation deleted.")
+
+
+@login_required
+def area_new(request, pk):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    access.require(access.can_edit_findings(request.user, inspection))
+    if closed := _published(request, inspection):
+        return closed
+    form = forms.AreaForImprovementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.area_for_improvement_add(
+                inspection=inspection, user=request.user, **form.cleaned_data
+            )
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            return _done(request, inspection, "Area for improvement added.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Add an area for improvement",
+        submit="Add the area for improvement",
+        status=400 if form.errors else 200,
+        intro="A lesser shortfall: it has no owner, due date or status.",
+    )
+
+
+@login_required
+def area_edit(request, pk, area_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    area = selectors.area_for(request.user, inspection, area_id)
+    access.require(access.can_edit_findings(request.user, inspection))
+    if closed := _published(request, inspection):
+        return closed
+    form = forms.AreaForImprovementForm(
+        request.POST or None, initial={"topic": area.topic, "text": area.text}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.area_for_improvement_update(area=area, user=request.user, **form.cleaned_data)
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            return _done(request, inspection, "Area for improvement changed.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Change an area for improvement",
+        submit="Save",
+        status=400 if form.errors else 200,
+        delete_url=reverse("findings-area-delete", args=[inspection.pk, area.pk]),
+        delete_label="Delete the area for improvement",
+    )
+
+
+@login_required
+@require_POST
+def area_delete(request, pk, area_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    area = selectors.area_for(request.user, inspection, area_id)
+    try:
+        services.area_for_improvement_delete(area=area, user=request.user)
+    except services.FindingsRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("findings-inspection", pk=inspection.pk)
+    return _done(request, inspection, "Area for improvement deleted.")
+
+
+@login_required
+def follow_up_accept(request, pk, proposal_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    proposal = selectors.proposal_for(request.user, inspection, proposal_id)
+    access.require(
+        access.can_decide_follow_up(request.user, inspection),
+        "Only a programme manager decides follow-up inspections.",
+    )
+    window = selectors.proposal_window(proposal, selectors.published_on(inspection))
+    initial = {"kind": proposal.kind, "fieldwork_starts_on": window[0] if window else None}
+    form = forms.AcceptFollowUpForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up = services.follow_up_accept(
+                proposal=proposal, user=request.user, **form.cleaned_data
+            )
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            messages.success(
+                request, f"{follow_up.get_kind_display()} planned in {follow_up.programme}."
+            )
+            return redirect("inspection-detail", pk=follow_up.pk)
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Accept the follow-up",
+        submit="Plan the follow-up",
+        status=400 if form.errors else 200,
+        template="findings/follow_up_form.html",
+        proposal=proposal,
+        window=window,
+    )
+
+
+@login_required
+def follow_up_decline(request, pk, proposal_id):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    proposal = selectors.proposal_for(request.user, inspection, proposal_id)
+    access.require(
+        access.can_decide_follow_up(request.user, inspection),
+        "Only a programme manager decides follow-up inspections.",
+    )
+    form = forms.DeclineFollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.follow_up_decline(
+                proposal=proposal, user=request.user, note=form.cleaned_data["note"]
+            )
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            return _done(request, inspection, "Follow-up declined.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Decline the follow-up",
+        submit="Decline the follow-up",
+        status=400 if form.errors else 200,
+        template="findings/follow_up_form.html",
+        proposal=proposal,
+        window=selectors.proposal_window(proposal, selectors.published_on(inspection)),
+    )
+
+
+@login_required
+def action_plan(request, pk):
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    plan = selectors.action_plan_for(request.user, inspection)
+    access.require(
+        plan is not None and access.can_track_findings(request.user, inspection),
+        "The action plan is recorded after publication, by the team or a programme manager.",
+    )
+    initial = {"status": plan.status, "received_on": plan.received_on, "note": plan.note}
+    if plan.status == ActionPlanStatus.AWAITED:
+        initial["status"] = ActionPlanStatus.RECEIVED
+    form = forms.ActionPlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_plan_record(plan=plan, user=request.user, **form.cleaned_data)
+        except REFUSALS as refusal:
+            _apply(form, refusal)
+        else:
+            return _done(request, inspection, "Action plan recorded.")
+    return _form_page(
+        request,
+        inspection,
+        form,
+        title="Record the action plan",
+        submit="Save",
+        status=400 if form.errors else 200,
+        intro=f"Published on {plan.published_on:%d %B %Y}; the force's action plan is due by "
+        f"{plan.due_on:%d %B %Y}.",
+    )
+
+
+@login_required
+def recommendations_board(request):
+    form = forms.BoardFilterForm(request.GET or None)
+    force = status = None
+    if form.is_valid():
+        force, status = form.cleaned_data["force"], form.cleaned_data["status"] or None
+    rows = selectors.recommendations_board(request.user, force=force, status=status)
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "findings/board.html",
+        {"form": form, "page": page, "query": query.urlencode(), "status": status},
+        status=400 if form.errors else 200,
+    )
