@@ -140,6 +140,32 @@ MATRIX = [
         lambda f: "/api/inspections/",
         {**expect(405), "anonymous": 403},
     ),
+    # findings (tests/findings/test_permissions.py has every findings page and endpoint)
+    (
+        "findings: essex inspection",
+        "get",
+        lambda f: reverse("findings-inspection", args=[f["inspection"].pk]),
+        only(STAFF),
+    ),  # not published: its liaison officer does not see the findings yet
+    (
+        "findings: joint inspection",
+        "get",
+        lambda f: reverse("findings-inspection", args=[f["joint_inspection"].pk]),
+        only(STAFF | {"partner"}),
+    ),
+    ("recommendations board", "get", lambda f: reverse("recommendations-board"), only(SIGNED_IN)),
+    (
+        "api: essex findings",
+        "get",
+        lambda f: f"/api/inspections/{f['inspection'].pk}/findings/",
+        only(STAFF, anonymous=403),
+    ),
+    (
+        "api: recommendations board",
+        "get",
+        lambda f: "/api/recommendations/",
+        {**expect(200), "anonymous": 403},
+    ),
 ]
 
 
