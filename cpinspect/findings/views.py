@@ -92,11 +92,10 @@ def judgement(request, pk, topic):
     if closed := _published(request, inspection):
         return closed
     grades = selectors.grades_of(selectors.scale_of(inspection))
+    # The suggestion is shown, never pre-selected: the lead decides (GOV.UK: no pre-set radios).
     initial = {}
     if row.judgement:
         initial = {"grade": row.judgement.grade, "rationale": row.judgement.rationale}
-    elif row.suggestion and row.suggestion.grade:
-        initial = {"grade": row.suggestion.grade}
     form = forms.JudgementForm(request.POST or None, grades=grades, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

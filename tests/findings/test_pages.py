@@ -71,7 +71,7 @@ def test_the_lead_records_a_judgement_against_the_evidence(client, inspection, p
     assert "Suggested grade: Requires improvement" in body
     assert "1 cause of concern in this topic: at best requires improvement" in body
     assert body.count('type="radio"') == 5  # 2026/27: the five-point scale
-    assert 'value="requires_improvement" checked' in body  # the suggestion comes first
+    assert " checked" not in body  # shown, not chosen for the lead
     # no rationale: an error summary and the field's message, nothing saved
     response = client.post(url, {"grade": "good", "rationale": ""})
     assert response.status_code == 400
@@ -87,6 +87,7 @@ def test_the_lead_records_a_judgement_against_the_evidence(client, inspection, p
     body = page(client, findings_url(inspection))
     assert "Judgement recorded: Investigation." in body
     assert "Children left at risk." in body and "Re-inspection" in body
+    assert 'value="inadequate" checked' in page(client, url)  # changing keeps the grade
 
 
 def test_only_the_lead_may_open_the_judgement_form(client, inspection, people):
