@@ -113,7 +113,10 @@ def judgement_rows(user, inspection) -> list[JudgementRow]:
     """One row per topic, with the suggestion and evidence for those who see the working."""
     if not access.can_see_findings(user, inspection) or not is_graded(inspection):
         return []
-    recorded = {j.topic: j for j in Judgement.objects.filter(inspection=inspection)}
+    recorded = {
+        j.topic: j
+        for j in Judgement.objects.filter(inspection=inspection).select_related("decided_by")
+    }
     working = access.can_see_findings_working(user, inspection)
     evidence = topic_evidence(inspection) if working else {}
     scale = scale_of(inspection)
