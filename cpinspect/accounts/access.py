@@ -162,8 +162,7 @@ def can_examine(user, inspection) -> bool:
 
 def can_write_assessment(user, assessment) -> bool:
     return (
-        can_see_case_data(user, assessment.audit.inspection)
-        and assessment.examiner_id == user.pk
+        can_see_case_data(user, assessment.audit.inspection) and assessment.examiner_id == user.pk
     )
 
 

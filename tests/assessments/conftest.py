@@ -41,8 +41,8 @@ def sample(inspection, people):
 
 @pytest.fixture
 def second_inspector(inspection, people):
-    from tests.fixtures import make_user
     from cpinspect.accounts.models import Role
+    from tests.fixtures import make_user
 
     user = make_user("inspector2", Role.INSPECTOR)
     team_member_add(inspection=inspection, user=user, role=TeamRole.INSPECTOR)

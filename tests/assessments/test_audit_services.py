@@ -260,9 +260,12 @@ def test_sign_off_locks_and_unlocking_needs_a_reason(people, allocated, settings
         "UPDATE assessments_caseunlock SET reason = 'x'",
         "DELETE FROM assessments_caseunlock",
     ):
-        with pytest.raises(Exception, match="append_only|Cannot|protect"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
+        with (
+            pytest.raises(Exception, match="append_only|Cannot|protect"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
 
 
 def test_an_unusable_case_is_replaced_for_the_same_examiner(people, allocated):
@@ -287,9 +290,11 @@ def test_an_escalation_tells_the_lead_and_can_never_be_deleted(
     assert message.to == [people["lead"].email] and "Urgent" in message.subject
     assert "registered offender" not in message.body  # no case detail leaves by e-mail
     assert audit.case.pseudonym not in message.body
-    with pytest.raises(Exception, match="escalations_never_deleted|Cannot delete"):
-        with transaction.atomic():
-            Escalation.objects.filter(pk=escalation.pk).delete()
+    with (
+        pytest.raises(Exception, match="escalations_never_deleted|Cannot delete"),
+        transaction.atomic(),
+    ):
+        Escalation.objects.filter(pk=escalation.pk).delete()
     with pytest.raises(IntegrityError), transaction.atomic():
         audit.case.delete()  # the case it points at cannot go either
     services.escalation_acknowledge(
