@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "cpinspect.assessments",
     "cpinspect.findings",
     "cpinspect.national",
+    "cpinspect.reports",
     "cpinspect.web",
     "cpinspect.api",
     "cpinspect.demo",
