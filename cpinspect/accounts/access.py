@@ -183,3 +183,69 @@ def can_see_moderation(user, audit, first_submitted: bool) -> bool:
 def can_escalate(user, inspection) -> bool:
     """Anyone examining a case may record that a child is at risk."""
     return can_see_case_data(user, inspection)
+
+
+# Findings: judgements, causes of concern, recommendations, areas for improvement, action
+# plans and follow-up proposals (cpinspect.findings; docs/findings.md)
+#
+# Findings are force-level outcomes, not case-level data. Inspectorate staff read every
+# inspection's findings; a partner inspector reads those of the inspections whose team they
+# are on. The team writes them (the lead alone decides the graded judgements) until the report
+# is published. A force liaison officer sees their own force's findings only once published,
+# and never the working side: rationale, suggested grades, evidence, who decided, follow-ups.
+# ---------------------------------------------------------------------------------------------
+
+
+def _of_own_force(user, inspection) -> bool:
+    return user.force_id is not None and user.force_id == inspection.subject_force.pk
+
+
+def can_see_findings(user, inspection) -> bool:
+    if not is_signed_in(user):
+        return False
+    if user.role in INSPECTORATE_ROLES:
+        return True
+    if user.role == Role.PARTNER_INSPECTOR:
+        return bool(team_roles(user, inspection))
+    if user.role == Role.FORCE_LIAISON:
+        return inspection.status in PUBLIC_STATUSES and _of_own_force(user, inspection)
+    return False
+
+
+def can_see_findings_working(user, inspection) -> bool:
+    """Rationale, suggested grades and evidence, who decided, and follow-up proposals."""
+    return can_see_findings(user, inspection) and user.role != Role.FORCE_LIAISON
+
+
+def can_edit_findings(user, inspection) -> bool:
+    """Causes of concern, recommendations and areas for improvement: the team."""
+    return can_see_findings(user, inspection) and bool(team_roles(user, inspection))
+
+
+def can_decide_judgements(user, inspection) -> bool:
+    return has_role(user, Role.LEAD_INSPECTOR) and "lead" in team_roles(user, inspection)
+
+
+def can_track_findings(user, inspection) -> bool:
+    """After publication: recommendation statuses and the action plan's receipt."""
+    return can_edit_findings(user, inspection) or has_role(user, Role.PROGRAMME_MANAGER)
+
+
+def can_decide_follow_up(user, inspection) -> bool:
+    """Accepting a follow-up plans an inspection, which is a programme manager's job."""
+    return can_plan_programmes(user)
+
+
+def recommendation_filter(user) -> Q | None:
+    """A filter on Recommendation for the national board; None means nothing."""
+    if not is_signed_in(user):
+        return None
+    if user.role in INSPECTORATE_ROLES:
+        return Q()
+    if user.role == Role.PARTNER_INSPECTOR:
+        return Q(inspection__team__user=user)
+    if user.role == Role.FORCE_LIAISON:
+        return (
+            Q(inspection__force_id=user.force_id) | Q(inspection__council__force_id=user.force_id)
+        ) & Q(inspection__status__in=PUBLIC_STATUSES)
+    return None
