@@ -1,6 +1,6 @@
 """The assessment form, built from the inspection's fixed question set: field names are
-``answer-<question id>`` and ``note-<question id>``, plus ``overall_grade``, ``rationale``,
-``version`` and ``action`` (save or submit)."""
+``answer-<question id>`` and ``note-<question id>`` (the overall grade is the answer to the
+``overall_grade`` question), plus ``rationale``, ``version`` and ``action`` (save or submit)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ def draft_from_post(post, qs) -> Draft:
         answers=answers,
         notes=notes,
         texts=texts,
-        overall_grade=post.get("overall_grade", "").strip(),
         rationale=post.get("rationale", "").strip(),
     )
 

@@ -193,15 +193,27 @@ def _case_facts(audit: CaseAudit) -> dict:
     return {"category": audit.case.stratum, "child_age": audit.case.child_age}
 
 
+# The core question set's last question is the case's overall grade (question_sets/core.yaml).
+OVERALL_QUESTION = "overall_grade"
+
+
 @dataclass
 class Draft:
-    """What a form or an API call sends: answer codes, notes and texts by question id."""
+    """What a form or an API call sends: answer codes, notes and texts by question id.
+
+    The overall grade is the answer to the core set's ``overall_grade`` question; passing it
+    as ``overall_grade`` is the same thing (the answer wins when both are given)."""
 
     answers: dict[str, str]
     notes: dict[str, str]
     texts: dict[str, str]
     overall_grade: str = ""
     rationale: str = ""
+
+    def __post_init__(self):
+        if self.overall_grade and OVERALL_QUESTION not in self.answers:
+            self.answers = {**self.answers, OVERALL_QUESTION: self.overall_grade}
+        self.overall_grade = self.answers.get(OVERALL_QUESTION, "")
 
     def as_answers(self) -> dict:
         ids = set(self.answers) | set(self.notes) | set(self.texts)
@@ -221,10 +233,11 @@ def _check(audit: CaseAudit, draft: Draft, *, submitting: bool) -> None:
             qs, _case_facts(audit), draft.as_answers(), submitting=submitting
         )
     )
-    if draft.overall_grade and draft.overall_grade not in Grade.values:
-        problems.append(questionsets.AnswerProblem("overall_grade", "Choose a grade."))
-    if submitting and not draft.overall_grade:
-        problems.append(questionsets.AnswerProblem("overall_grade", "Choose the overall grade."))
+    reported = {p.question_id for p in problems}
+    if submitting and not draft.overall_grade and OVERALL_QUESTION not in reported:
+        problems.append(
+            questionsets.AnswerProblem(OVERALL_QUESTION, "Choose the overall grade.")
+        )
     if submitting and not draft.rationale.strip():
         problems.append(
             questionsets.AnswerProblem("rationale", "Give the reasons for the overall grade.")

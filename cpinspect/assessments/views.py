@@ -203,7 +203,6 @@ def _render_form(request, context, draft, errors=None, status=200):
             "draft": draft,
             "errors": errors,
             "error_list": [(qid, message) for qid, message in errors.items()],
-            "grades": Grade.choices,
             "readonly": context["assessment"].submitted or audit.locked,
         }
     )

@@ -151,3 +151,41 @@ def inspection_results(inspection, *, compare: bool = True) -> Results:
     return results_of_cases(
         inspection.pk, final_grades(inspection), _populations(inspection), earlier
     )
+
+
+# The graded topics of a child protection inspection (findings.models.Topic) and the core
+# question whose grade is each topic's evidence in one case (question_sets/core.yaml).
+TOPIC_QUESTIONS = {
+    "initial_response": "initial_response_grade",
+    "risk_assessment_and_referral": "risk_assessment_grade",
+    "investigation": "investigation_grade",
+    "partnership_working": "information_sharing_grade",
+    "leadership": "supervision_grade",
+}
+
+
+def topic_grades(inspection) -> dict[str, dict[str, int]]:
+    """Each topic's case grades: {topic: {grade: n}} over the signed-off, usable cases. A
+    moderated case counts with its moderation's answers (the second, independent look)."""
+    from cpinspect.assessments.models import Assessment, AssessmentStatus, Kind
+
+    chosen: dict[int, dict] = {}
+    for audit_id, kind, answers in (
+        Assessment.objects.filter(
+            audit__inspection=inspection,
+            audit__locked_at__isnull=False,
+            audit__case__status=CaseStatus.SAMPLED,
+            status=AssessmentStatus.SUBMITTED,
+        )
+        .exclude(audit__final_grade="")
+        .values_list("audit_id", "kind", "answers")
+    ):
+        if kind == Kind.MODERATION or audit_id not in chosen:
+            chosen[audit_id] = answers
+    counts = {topic: {g: 0 for g in Grade.values} for topic in TOPIC_QUESTIONS}
+    for answers in chosen.values():
+        for topic, question in TOPIC_QUESTIONS.items():
+            grade = answers.get(question)
+            if grade in counts[topic]:
+                counts[topic][grade] += 1
+    return counts

@@ -77,6 +77,8 @@ def complete_draft(audit, grade="good", choose=None) -> services.Draft:
         for question in questionsets.visible_questions(qs, facts, merged):
             value = answer_value(question, choose)
             (texts if question.type == "free_text" else answers)[question.id] = value
+            if question.id == services.OVERALL_QUESTION:
+                value = answers[question.id] = grade
             if value in question.evidence_required_when:
                 notes[question.id] = f"Evidence for {question.id}: record entry 14."
     return services.Draft(

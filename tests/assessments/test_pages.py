@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _post_data(draft, version, action):
-    data = {"version": version, "action": action, "overall_grade": draft.overall_grade}
+    data = {"version": version, "action": action}
     data["rationale"] = draft.rationale
     for qid, value in {**draft.answers, **draft.texts}.items():
         data[f"answer-{qid}"] = value
