@@ -104,3 +104,16 @@ def test_change_since_an_earlier_inspection():
     )
     assert same.theme("missing_children").grade("inadequate").change.beyond_chance is False
     assert later.previous_inspection_id == 1
+
+
+def test_topic_grades_count_the_section_grades_of_signed_off_cases(inspection, graded):
+    counts = results.topic_grades(inspection)
+    signed = Assessment.objects.filter(
+        audit__inspection=inspection, audit__locked_at__isnull=False, status="submitted"
+    )
+    for topic, question in results.TOPIC_QUESTIONS.items():
+        expected = {"good": 0, "requires_improvement": 0, "inadequate": 0}
+        for answers in signed.values_list("answers", flat=True):
+            expected[answers[question]] += 1
+        assert counts[topic] == expected
+    assert sum(counts["investigation"].values()) == signed.count() == len(graded) - 2
