@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "cpinspect.assessments",
     "cpinspect.findings",
     "cpinspect.national",
+    "cpinspect.reports",
     "cpinspect.web",
     "cpinspect.api",
     "cpinspect.demo",
@@ -243,3 +244,12 @@ LOGGING = {
 # Background work (extract imports): django-tasks with its database backend, run by
 # `cpinspect db_worker`. See docs/decisions/0013-background-queue.md.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Where links in e-mails point (escalations); no trailing slash.
+CPINSPECT_BASE_URL = os.environ.get("CPINSPECT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Which submitted cases are re-examined blind (assessments.services.ModerationRule).
+CPINSPECT_MODERATION_RULE = {
+    "first_per_inspector": int(os.environ.get("CPINSPECT_MODERATE_FIRST", "3")),
+    "random_share": float(os.environ.get("CPINSPECT_MODERATE_SHARE", "0.10")),
+    "all_inadequate": os.environ.get("CPINSPECT_MODERATE_INADEQUATE", "1") == "1",
+}

@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("cpinspect.api.urls")),
     path("", include("cpinspect.casefiles.urls")),
+    path("", include("cpinspect.assessments.urls")),
     path("", include("cpinspect.findings.urls")),
     path("", include("cpinspect.scheduling.urls")),
     path("", include("cpinspect.national.urls")),

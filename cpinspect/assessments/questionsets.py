@@ -875,6 +875,11 @@ def visible_questions(
     return visible
 
 
+def holds_on_case(condition: Condition, case: Any) -> bool:
+    """Whether a condition on the case holds (answer conditions are not judged here)."""
+    return condition.subject != "case" or _holds(condition, case, {})
+
+
 def visible_answers(qs: QuestionSet | CaseQuestionSet, case: Any, answers: Mapping) -> dict:
     """The answers without those to questions not asked: what a submission keeps."""
     shown = {q.id for q in visible_questions(qs, case, answers)}

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cpinspect.accounts import access
+from cpinspect.assessments.selectors import open_escalations_led_by
 from cpinspect.audittrail import selectors as audit_selectors
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
@@ -64,7 +65,12 @@ def dashboard(request):
     return render(
         request,
         "programmes/dashboard.html",
-        {"mine": mine, "others": others, "can_plan": access.can_plan_programmes(request.user)},
+        {
+            "mine": mine,
+            "others": others,
+            "can_plan": access.can_plan_programmes(request.user),
+            "escalations": open_escalations_led_by(request.user),
+        },
     )
 
 

@@ -1,0 +1,334 @@
+"""Pages of the case-file audit. Thin: selectors scope every read to the inspection's team
+(anyone else gets 404) and apply blind moderation; services make every change. Every view of a
+case is access-logged."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from cpinspect.accounts import access
+from cpinspect.assessments import questionsets, selectors, services
+from cpinspect.assessments.forms import answer_form_sections, draft_from_post
+from cpinspect.assessments.models import Grade, Kind
+from cpinspect.audittrail.models import AccessAction
+from cpinspect.audittrail.services import access_log_record
+from cpinspect.casefiles.schema import category_label
+
+
+def _inspection(request, pk):
+    return selectors.case_inspection_for(request.user, pk)
+
+
+def _audit(request, inspection, case_id):
+    audit = selectors.audit_for(request.user, inspection, case_id)
+    access_log_record(
+        user=request.user, action=AccessAction.VIEW, obj=audit, inspection_id=inspection.pk
+    )
+    return audit
+
+
+def _back_to_case(inspection, audit):
+    return redirect("assessments-case", pk=inspection.pk, case_id=audit.case_id)
+
+
+@login_required
+@never_cache
+def fieldwork_home(request, pk):
+    inspection = _inspection(request, pk)
+    audits = selectors.audits_for(request.user, inspection).prefetch_related("assessments")
+    return render(
+        request,
+        "assessments/fieldwork_home.html",
+        {
+            "inspection": inspection,
+            "progress": selectors.progress_of(request.user, inspection),
+            "rows": [(a, selectors.assessments_of(a)) for a in audits],
+            "is_lead": access.is_inspection_lead(request.user, inspection),
+            "setup": getattr(inspection, "fieldwork_setup", None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def allocate(request, pk):
+    inspection = _inspection(request, pk)
+    try:
+        made = services.cases_allocate(inspection=inspection, user=request.user)
+    except services.AuditRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{len(made)} cases allocated.")
+    return redirect("assessments-home", pk=inspection.pk)
+
+
+@login_required
+@never_cache
+def worklist(request, pk):
+    inspection = _inspection(request, pk)
+    rows = []
+    for audit in selectors.worklist_for(request.user, inspection):
+        kind = services.assessment_kind_for(request.user, audit)
+        mine = selectors.assessments_of(audit).get(kind)
+        waiting = kind == Kind.MODERATION and not audit.moderation_reason
+        rows.append({"audit": audit, "kind": kind, "assessment": mine, "waiting": waiting})
+    return render(request, "assessments/worklist.html", {"inspection": inspection, "rows": rows})
+
+
+@login_required
+@never_cache
+def case_detail(request, pk, case_id):
+    inspection = _inspection(request, pk)
+    audit = _audit(request, inspection, case_id)
+    visible = selectors.visible_assessments(request.user, audit)
+    qs = services.question_set_for(audit)
+    shown = [
+        (kind_label, assessment, _answer_rows(qs, assessment))
+        for kind, kind_label in Kind.choices
+        if (assessment := visible.get(kind)) is not None
+    ]
+    is_lead = access.is_inspection_lead(request.user, inspection)
+    return render(
+        request,
+        "assessments/case_detail.html",
+        {
+            "inspection": inspection,
+            "audit": audit,
+            "theme": category_label(audit.case.stratum),
+            "shown": shown,
+            "mine": services.assessment_kind_for(request.user, audit),
+            "is_lead": is_lead,
+            "escalations": audit.case.escalations.all(),
+            "unlocks": audit.unlocks.select_related("unlocked_by"),
+            "hidden_first": Kind.FIRST not in visible
+            and selectors.assessments_of(audit).get(Kind.FIRST) is not None,
+        },
+    )
+
+
+def _answer_rows(qs, assessment):
+    writing = assessment.writing or {}
+    notes, texts = writing.get("notes", {}), writing.get("text", {})
+    rows = []
+    for question in qs.questions:
+        value = texts.get(question.id) or question.label_of(assessment.answers.get(question.id, ""))
+        if value or notes.get(question.id):
+            rows.append((question.text, value, notes.get(question.id, "")))
+    return rows
+
+
+@login_required
+@never_cache
+def assessment_form(request, pk, case_id):
+    inspection = _inspection(request, pk)
+    audit = _audit(request, inspection, case_id)
+    try:
+        assessment = services.assessment_open(audit=audit, user=request.user)
+    except services.AuditRefused as refusal:
+        messages.error(request, str(refusal))
+        return _back_to_case(inspection, audit)
+    qs = services.question_set_for(audit)
+    autosave = request.headers.get("X-Autosave") == "1"
+    context = {"inspection": inspection, "audit": audit, "assessment": assessment, "qs": qs}
+    if request.method != "POST":
+        return _render_form(request, context, _stored_draft(assessment))
+    draft = draft_from_post(request.POST, qs)
+    submit = request.POST.get("action") == "submit"
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        return _render_form(
+            request, context, draft, errors={"version": "Reload the page."}, status=400
+        )
+    try:
+        saved = services.assessment_save(
+            assessment=assessment,
+            user=request.user,
+            draft=draft,
+            expected_version=expected,
+            submit=submit and not autosave,
+        )
+    except services.SaveConflict as conflict:
+        if autosave:
+            return JsonResponse({"conflict": True, "version": conflict.current.version}, status=409)
+        context["conflict"] = conflict
+        context["theirs"] = _answer_rows(qs, conflict.current)
+        context["assessment"] = conflict.current  # a deliberate re-save starts from theirs
+        return _render_form(request, context, draft, status=409)
+    except services.AssessmentInvalid as invalid:
+        errors = {p.question_id: p.message for p in invalid.problems}
+        if autosave:
+            return JsonResponse({"errors": errors, "version": expected}, status=400)
+        return _render_form(request, context, draft, errors=errors, status=400)
+    except services.AuditRefused as refusal:
+        if autosave:
+            return JsonResponse({"refused": str(refusal)}, status=403)
+        messages.error(request, str(refusal))
+        return _back_to_case(inspection, audit)
+    if autosave:
+        return JsonResponse({"saved": True, "version": saved.version})
+    if saved.submitted:
+        messages.success(request, "Assessment submitted.")
+        return redirect("assessments-worklist", pk=inspection.pk)
+    messages.success(request, "Draft saved.")
+    return redirect("assessments-assess", pk=inspection.pk, case_id=audit.case_id)
+
+
+def _stored_draft(assessment) -> services.Draft:
+    writing = assessment.writing or {}
+    return services.Draft(
+        answers=dict(assessment.answers),
+        notes=dict(writing.get("notes", {})),
+        texts=dict(writing.get("text", {})),
+        overall_grade=assessment.overall_grade,
+        rationale=writing.get("rationale", ""),
+    )
+
+
+def _render_form(request, context, draft, errors=None, status=200):
+    errors = errors or {}
+    audit = context["audit"]
+    facts = {"category": audit.case.stratum, "child_age": audit.case.child_age}
+    context.update(
+        {
+            "theme": category_label(audit.case.stratum),
+            "sections": answer_form_sections(context["qs"], facts, draft, errors),
+            "draft": draft,
+            "errors": errors,
+            "error_list": [(qid, message) for qid, message in errors.items()],
+            "readonly": context["assessment"].submitted or audit.locked,
+        }
+    )
+    return render(request, "assessments/assessment_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def escalate(request, pk, case_id):
+    inspection = _inspection(request, pk)
+    audit = _audit(request, inspection, case_id)
+    try:
+        services.escalation_raise(
+            audit=audit, user=request.user, concern=request.POST.get("concern", "")
+        )
+    except services.AuditRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Escalation recorded; the lead inspector has been told.")
+    return _back_to_case(inspection, audit)
+
+
+@login_required
+@never_cache
+def escalations(request, pk):
+    inspection = _inspection(request, pk)
+    return render(
+        request,
+        "assessments/escalations.html",
+        {
+            "inspection": inspection,
+            "escalations": selectors.escalations_for(request.user, inspection),
+        },
+    )
+
+
+@login_required
+@require_POST
+def escalation_acknowledge(request, pk, escalation_id):
+    inspection = _inspection(request, pk)
+    escalation = get_object_or_404(
+        selectors.escalations_for(request.user, inspection), pk=escalation_id
+    )
+    try:
+        services.escalation_acknowledge(
+            escalation=escalation, user=request.user, by_whom=request.POST.get("by_whom", "")
+        )
+    except services.AuditRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Acknowledgement recorded.")
+    return redirect("assessments-escalations", pk=inspection.pk)
+
+
+@login_required
+@require_POST
+def case_action(request, pk, case_id, action):
+    """The lead's and the examiner's one-button actions on a case."""
+    inspection = _inspection(request, pk)
+    audit = _audit(request, inspection, case_id)
+    post = request.POST
+    users = get_user_model().objects
+    try:
+        if action == "sign-off":
+            services.case_sign_off(audit=audit, user=request.user)
+            done = "Case signed off and locked."
+        elif action == "unlock":
+            services.case_unlock(audit=audit, user=request.user, reason=post.get("reason", ""))
+            done = "Case unlocked; the reason is recorded."
+        elif action == "resolve":
+            services.disagreement_resolve(
+                audit=audit,
+                user=request.user,
+                grade=post.get("grade", ""),
+                rationale=post.get("rationale", ""),
+            )
+            done = "Disagreement resolved; the grade is final."
+        elif action == "moderate":
+            chosen = post.get("moderator")
+            moderator = users.filter(pk=chosen).first() if chosen else None
+            services.moderation_choose(audit=audit, user=request.user, moderator=moderator)
+            done = "The case will be moderated."
+        elif action == "reallocate":
+            examiner = get_object_or_404(users, pk=post.get("examiner") or 0)
+            services.case_reallocate(audit=audit, user=request.user, examiner=examiner)
+            done = "Case reallocated."
+        elif action == "unusable":
+            replacement = services.case_mark_unusable(
+                audit=audit, user=request.user, reason=post.get("reason", "")
+            )
+            done = (
+                "Case marked unusable; its replacement is on the same worklist."
+                if replacement
+                else "Case marked unusable; the category has no reserves left."
+            )
+            if replacement:
+                messages.success(request, done)
+                return redirect("assessments-case", pk=inspection.pk, case_id=replacement.case_id)
+        else:
+            raise Http404("No such action.")
+    except (services.AuditRefused, ValueError) as refusal:
+        messages.error(request, str(refusal))
+    except PermissionDenied:
+        raise
+    else:
+        messages.success(request, done)
+    next_page = post.get("next")
+    if next_page == "moderation":
+        return redirect("assessments-moderation", pk=inspection.pk)
+    return _back_to_case(inspection, audit)
+
+
+@login_required
+@never_cache
+def moderation(request, pk):
+    inspection = _inspection(request, pk)
+    report = selectors.agreement_report(request.user, inspection)
+    return render(
+        request,
+        "assessments/moderation.html",
+        {
+            "inspection": inspection,
+            "report": report,
+            "disagreements": selectors.disagreements(request.user, inspection),
+            "is_lead": access.is_inspection_lead(request.user, inspection),
+            "grades": Grade.choices,
+            "grade_labels": dict(questionsets.GRADES),
+        },
+    )
