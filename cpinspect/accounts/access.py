@@ -142,6 +142,50 @@ def can_fetch_calendar_of(user, person) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Case-file audit and moderation (cpinspect.assessments)
+#
+# All of it is case-level: the inspection's team only (can_see_case_data). Within the team:
+# each assessment is written by the person it belongs to; the lead allocates, resolves
+# disagreements, signs off and unlocks; a moderator examines blind, so the first examination
+# stays hidden from them until their own is submitted.
+# ---------------------------------------------------------------------------------------------
+
+
+def is_inspection_lead(user, inspection) -> bool:
+    return can_see_case_data(user, inspection) and "lead" in team_roles(user, inspection)
+
+
+def can_examine(user, inspection) -> bool:
+    """Be allocated cases or moderations (not analysts: they read, they do not grade)."""
+    return bool(team_roles(user, inspection) & {"lead", "inspector", "moderator", "partner"})
+
+
+def can_write_assessment(user, assessment) -> bool:
+    return (
+        can_see_case_data(user, assessment.audit.inspection) and assessment.examiner_id == user.pk
+    )
+
+
+def can_see_first_examination(user, audit, moderation_submitted: bool) -> bool:
+    """Blind moderation: the moderator sees the first answers only after submitting."""
+    if not can_see_case_data(user, audit.inspection):
+        return False
+    return not (audit.moderator_id == user.pk and not moderation_submitted)
+
+
+def can_see_moderation(user, audit, first_submitted: bool) -> bool:
+    """Symmetrically, the first examiner does not see the moderation until they submitted."""
+    if not can_see_case_data(user, audit.inspection):
+        return False
+    return not (audit.examiner_id == user.pk and not first_submitted)
+
+
+def can_escalate(user, inspection) -> bool:
+    """Anyone examining a case may record that a child is at risk."""
+    return can_see_case_data(user, inspection)
+
+
+# ---------------------------------------------------------------------------------------------
 # Findings: judgements, causes of concern, recommendations, areas for improvement, action
 # plans and follow-up proposals (cpinspect.findings; docs/findings.md)
 #
