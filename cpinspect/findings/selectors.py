@@ -77,10 +77,12 @@ def findings_inspection_for(user, pk):
 
 
 def case_grades_by_topic(inspection) -> dict[str, dict[str, int]]:
-    """HOOK for the case-file audit (cpinspect.assessments): the final grades of the examined
-    cases of ``inspection`` counted by topic, as {topic: {"good": n, "requires_improvement": n,
-    "inadequate": n}}. Until the audit's results are wired in, no case is graded: {}."""
-    return {}
+    """The case-file audit's grades counted by topic, as {topic: {"good": n,
+    "requires_improvement": n, "inadequate": n}}: each signed-off case's section grade for the
+    topic (reports.results.topic_grades)."""
+    from cpinspect.reports.results import topic_grades
+
+    return topic_grades(inspection)
 
 
 def topic_evidence(inspection) -> dict[str, Evidence]:

@@ -93,13 +93,17 @@ def child_populations(year: int) -> tuple[dict[str, float | None], float | None]
 
 
 def open_causes_of_concern(force) -> int:
-    """Open causes of concern of the force. No findings records exist yet: always 0."""
-    return 0
+    """Published causes of concern of the force with a recommendation still open."""
+    from cpinspect.findings.selectors import open_causes_of_concern_count
+
+    return open_causes_of_concern_count(force)
 
 
 def overdue_recommendations(force, as_of) -> int:
-    """Recommendations past their due date. No findings records exist yet: always 0."""
-    return 0
+    """Open recommendations of the force's published reports past their due date."""
+    from cpinspect.findings.selectors import overdue_recommendations_count
+
+    return overdue_recommendations_count(force, as_of)
 
 
 @dataclass
