@@ -216,7 +216,7 @@ def test_a_judgement_is_one_per_topic_and_keeps_what_was_suggested(inspection, p
     assert sorted(e.pgh_label for e in events) == ["insert", "update"]
 
 
-def test_topic_evidence_counts_causes_by_topic_and_has_no_case_grades_yet(inspection, people):
+def test_topic_evidence_counts_causes_by_topic_and_no_cases_before_the_audit(inspection, people):
     cause(inspection, people["lead"], topic=Topic.INVESTIGATION)
     cause(inspection, people["lead"], topic=Topic.INVESTIGATION, title="Second")
     cause(inspection, people["lead"], topic="", title="Cross-cutting")
@@ -225,7 +225,8 @@ def test_topic_evidence_counts_causes_by_topic_and_has_no_case_grades_yet(inspec
     assert evidence[Topic.INVESTIGATION].causes_of_concern == 2
     assert evidence[Topic.LEADERSHIP].causes_of_concern == 0
     assert all(e.cases == 0 for e in evidence.values())
-    assert selectors.case_grades_by_topic(inspection) == {}
+    no_cases = {"good": 0, "requires_improvement": 0, "inadequate": 0}
+    assert selectors.case_grades_by_topic(inspection) == {t: no_cases for t in Topic.values}
 
 
 # --- follow-up proposals -------------------------------------------------------------------
