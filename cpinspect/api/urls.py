@@ -13,6 +13,7 @@ router.register("inspections", views.InspectionViewSet, basename="inspection")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-docs"),
     path("", include("cpinspect.casefiles.api_urls")),
+    path("", include("cpinspect.assessments.api_urls")),
     path("", include("cpinspect.scheduling.api_urls")),
     path("", include(router.urls)),
 ]
