@@ -90,7 +90,12 @@ class DraftSerializer(serializers.Serializer):
     )
     notes = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
     texts = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
-    overall_grade = serializers.CharField(allow_blank=True, max_length=40, default="")
+    overall_grade = serializers.CharField(
+        allow_blank=True,
+        max_length=40,
+        default="",
+        help_text="The answer to the overall_grade question (answers wins if both are given).",
+    )
     rationale = serializers.CharField(allow_blank=True, default="")
 
     def draft(self) -> services.Draft:

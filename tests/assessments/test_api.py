@@ -78,7 +78,7 @@ def test_a_whole_assessment_through_the_api(client, inspection, people, allocate
     response = _post(client, submit_url, {**half, "version": 2})
     assert response.status_code == 400
     problems = response.json()["problems"]
-    assert "Choose the overall grade." in problems["overall_grade"]
+    assert problems["overall_grade"]  # the core set's last question: the overall grade
     assert "rationale" in problems and len(problems) > 3
     assert Assessment.objects.get(audit=audit).version == 2  # nothing saved
     # the whole thing
@@ -154,6 +154,11 @@ def test_bad_bodies_are_refused_with_their_problems(client, inspection, people, 
     assert set(problems) == {"child_seen", "no_such_question", "overall_grade"}
     assert "'maybe' is not an answer" in problems["child_seen"][0]
     assert Assessment.objects.get(audit=audit).version == 1  # an invalid draft is not saved
+    # "overall_grade" in the body is the answer to the overall_grade question
+    response = _put(client, url, {"version": 1, "overall_grade": "good"})
+    assert response.status_code == 200
+    assert response.json()["answers"] == {"overall_grade": "good"}
+    assert response.json()["overall_grade"] == "good"
 
 
 def test_only_the_examiner_opens_or_writes_the_assessment(client, inspection, people, allocated):
