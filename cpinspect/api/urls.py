@@ -14,6 +14,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-docs"),
     path("", include("cpinspect.casefiles.api_urls")),
     path("", include("cpinspect.findings.api_urls")),
+    path("", include("cpinspect.assessments.api_urls")),
     path("", include("cpinspect.scheduling.api_urls")),
     path("", include(router.urls)),
 ]

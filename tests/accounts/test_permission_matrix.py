@@ -5,7 +5,10 @@ an inspection someone may not see is never admitted to exist.
 """
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
+
+from tests.assessments.conftest import complete_draft, sample, submit  # noqa: F401 (sample: a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +19,22 @@ VISITORS = [
     "lead",
     "other_lead",
     "inspector",
+    "moderator",
     "analyst",
     "partner",
     "other_partner",
     "liaison",
     "other_liaison",
 ]
-STAFF = {"administrator", "programme_manager", "lead", "other_lead", "inspector", "analyst"}
+STAFF = {
+    "administrator",
+    "programme_manager",
+    "lead",
+    "other_lead",
+    "inspector",
+    "moderator",
+    "analyst",
+}
 SIGNED_IN = set(VISITORS) - {"anonymous"}
 
 
@@ -36,6 +48,18 @@ def expect(default, **overrides):
 def only(allowed: set, ok=200, refused=404, anonymous=302):
     table = {v: (ok if v in allowed else refused) for v in VISITORS}
     table["anonymous"] = anonymous
+    return table
+
+
+# The Essex inspection's team; case-level data is theirs alone (404 for everyone else).
+TEAM = {"lead", "inspector", "moderator", "analyst"}
+
+
+def team(ok=200, api=False, **within):
+    """The team gets ``ok`` (or, for one of them, what ``within`` says); anyone else 404;
+    anonymous visitors are sent to sign in (pages) or refused (API, 403)."""
+    table = only(TEAM, ok=ok, anonymous=403 if api else 302)
+    table.update(within)
     return table
 
 
@@ -169,6 +193,243 @@ MATRIX = [
 ]
 
 
+def _case(key, path="assessments-case"):
+    return lambda f: reverse(path, args=[f["inspection"].pk, f[key].case_id])
+
+
+def _page(name, *args):
+    return lambda f: reverse(name, args=[f["inspection"].pk, *args])
+
+
+def _action(key, action):
+    return lambda f: reverse(
+        "assessments-case-action", args=[f["inspection"].pk, f[key].case_id, action]
+    )
+
+
+def _api(path, key=None):
+    def url(f):
+        case = f"cases/{f[key].case_id}/" if key else ""
+        return f"/api/inspections/{f['inspection'].pk}/fieldwork/{case}{path}"
+
+    return url
+
+
+def _draft_body(f):
+    draft = f["complete_draft"]
+    return {
+        "version": 1,
+        "answers": draft.answers,
+        "notes": draft.notes,
+        "texts": draft.texts,
+        "overall_grade": draft.overall_grade,
+        "rationale": draft.rationale,
+    }
+
+
+# The case-file audit, pages and API, in the world of ``fieldwork_world``: case "draft" (the
+# inspector's draft), "blind" (submitted by the inspector, now with the moderator, who has not
+# begun), "final" (graded, not signed off), "locked" (signed off), "fresh" (not begun), and an
+# open escalation. (name, method, url builder, expected status by visitor, body builder)
+FIELDWORK_MATRIX = [
+    ("fieldwork: home", "get", _page("assessments-home"), team(), None),
+    (
+        "fieldwork: allocate (POST)",
+        "post",
+        _page("assessments-allocate"),
+        team(403, lead=302),
+        None,
+    ),
+    ("fieldwork: worklist", "get", _page("assessments-worklist"), team(), None),
+    ("fieldwork: moderation", "get", _page("assessments-moderation"), team(), None),
+    ("fieldwork: escalations", "get", _page("assessments-escalations"), team(), None),
+    (
+        "fieldwork: acknowledge escalation (POST)",
+        "post",
+        lambda f: reverse(
+            "assessments-escalation-acknowledge", args=[f["inspection"].pk, f["escalation"].pk]
+        ),
+        team(302),
+        lambda f: {"by_whom": "DS Jones, Essex child abuse team"},
+    ),
+    ("fieldwork: case", "get", _case("blind"), team(), None),
+    (
+        "fieldwork: assessment form",
+        "get",
+        _case("draft", "assessments-assess"),
+        team(302, inspector=200),  # the rest of the team is sent back to the case
+        None,
+    ),
+    (
+        "fieldwork: blind moderation form",
+        "get",
+        _case("blind", "assessments-assess"),
+        team(302, inspector=200, moderator=200),
+        None,
+    ),
+    (
+        "fieldwork: save a draft (POST)",
+        "post",
+        _case("draft", "assessments-assess"),
+        team(302),  # saved for the inspector; refused with a message for the rest
+        lambda f: {"version": 1, "action": "save", "answer-child_seen": "yes"},
+    ),
+    (
+        "fieldwork: escalate (POST)",
+        "post",
+        _case("draft", "assessments-escalate"),
+        team(302),
+        lambda f: {"concern": "Bruising not followed up."},
+    ),
+    (
+        "fieldwork: sign off (POST)",
+        "post",
+        _action("final", "sign-off"),
+        team(403, lead=302),
+        None,
+    ),
+    (
+        "fieldwork: unlock (POST)",
+        "post",
+        _action("locked", "unlock"),
+        team(403, lead=302),
+        lambda f: {"reason": "Grade queried."},
+    ),
+    (
+        "fieldwork: resolve (POST)",
+        "post",
+        _action("blind", "resolve"),
+        team(403, lead=302),
+        lambda f: {"grade": "good", "rationale": "On balance."},
+    ),
+    (
+        "fieldwork: moderate (POST)",
+        "post",
+        _action("final", "moderate"),
+        team(403, lead=302),
+        None,
+    ),
+    (
+        "fieldwork: reallocate (POST)",
+        "post",
+        _action("fresh", "reallocate"),
+        team(403, lead=302),
+        lambda f: {"examiner": f["people"]["moderator"].pk},
+    ),
+    (
+        "fieldwork: unusable (POST)",
+        "post",
+        _action("fresh", "unusable"),
+        team(302),
+        lambda f: {"reason": "No file at the force."},
+    ),
+    (
+        "fieldwork: unknown case action (POST)",
+        "post",
+        _action("fresh", "delete"),
+        team(404),
+        None,
+    ),
+    ("api: fieldwork", "get", _api(""), team(api=True), None),
+    ("api: fieldwork cases", "get", _api("cases/"), team(api=True), None),
+    ("api: fieldwork worklist", "get", _api("worklist/"), team(api=True), None),
+    (
+        "api: fieldwork allocate (POST)",
+        "post",
+        _api("allocate/"),
+        team(403, api=True, lead=200),
+        None,
+    ),
+    ("api: fieldwork moderation", "get", _api("moderation/"), team(api=True), None),
+    ("api: fieldwork escalations", "get", _api("escalations/"), team(api=True), None),
+    (
+        "api: acknowledge escalation (POST)",
+        "post",
+        lambda f: _api(f"escalations/{f['escalation'].pk}/acknowledge/")(f),
+        team(api=True),
+        lambda f: {"by_whom": "DS Jones, Essex child abuse team"},
+    ),
+    ("api: fieldwork case", "get", _api("", "blind"), team(api=True), None),
+    (
+        "api: own assessment",
+        "get",
+        _api("assessment/", "draft"),
+        team(403, api=True, inspector=200),
+        None,
+    ),
+    (
+        "api: own assessment, blind moderation",
+        "get",
+        _api("assessment/", "blind"),
+        team(403, api=True, inspector=200, moderator=200),
+        None,
+    ),
+    (
+        "api: save a draft (PUT)",
+        "put",
+        _api("assessment/", "draft"),
+        team(403, api=True, inspector=200),
+        lambda f: {"version": 1, "answers": {"child_seen": "yes"}},
+    ),
+    (
+        "api: submit (POST)",
+        "post",
+        _api("assessment/submit/", "draft"),
+        team(403, api=True, inspector=200),
+        _draft_body,
+    ),
+    (
+        "api: escalate (POST)",
+        "post",
+        _api("escalations/", "draft"),
+        team(201, api=True),
+        lambda f: {"concern": "Bruising not followed up."},
+    ),
+    (
+        "api: sign off (POST)",
+        "post",
+        _api("sign-off/", "final"),
+        team(403, api=True, lead=200),
+        None,
+    ),
+    (
+        "api: unlock (POST)",
+        "post",
+        _api("unlock/", "locked"),
+        team(403, api=True, lead=200),
+        lambda f: {"reason": "Grade queried."},
+    ),
+    (
+        "api: resolve (POST)",
+        "post",
+        _api("resolve/", "blind"),
+        team(403, api=True, lead=409),  # the lead may, once both examinations are in
+        lambda f: {"grade": "good", "rationale": "On balance."},
+    ),
+    (
+        "api: moderate (POST)",
+        "post",
+        _api("moderate/", "final"),
+        team(403, api=True, lead=200),
+        None,
+    ),
+    (
+        "api: reallocate (POST)",
+        "post",
+        _api("reallocate/", "fresh"),
+        team(403, api=True, lead=200),
+        lambda f: {"examiner": f["people"]["moderator"].pk},
+    ),
+    (
+        "api: unusable (POST)",
+        "post",
+        _api("unusable/", "fresh"),
+        team(api=True),
+        lambda f: {"reason": "No file at the force."},
+    ),
+]
+
+
 @pytest.fixture
 def world(inspection, planned_inspection, joint_inspection, kent_inspection, people):
     return {
@@ -181,8 +442,22 @@ def world(inspection, planned_inspection, joint_inspection, kent_inspection, peo
 
 
 def test_matrix_names_every_visitor():
-    for name, _, _, expected in MATRIX:
+    for name, _, _, expected, *_ in MATRIX + FIELDWORK_MATRIX:
         assert set(expected) == set(VISITORS), name
+
+
+def test_fieldwork_matrix_has_every_audit_page_and_endpoint():
+    from django.urls import get_resolver
+
+    from cpinspect.assessments import api_urls, urls
+
+    names = {p.name for p in urls.urlpatterns} | {p.name for p in api_urls.urlpatterns}
+    resolver = get_resolver()
+    covered = set()
+    for row in FIELDWORK_MATRIX:
+        path = row[2](FAKE_FIELDWORK).split("?")[0]
+        covered.add(resolver.resolve(path).url_name)
+    assert names - covered == set()
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
@@ -196,6 +471,75 @@ def test_permission_matrix(row, visitor, world, client):
     assert response.status_code == expected[visitor], (
         f"{visitor} on {name}: got {response.status_code}, expected {expected[visitor]}"
     )
+
+
+@pytest.fixture
+def fieldwork_world(world, request, monkeypatch, tmp_path, settings):
+    """The Essex inspection in fieldwork: a drawn sample, every case allocated to its one
+    inspector, and cases in each state the rows need."""
+    from cpinspect.assessments import services
+
+    monkeypatch.setenv("CPINSPECT_CASEFILES_DIR", str(tmp_path / "casefiles"))
+    monkeypatch.setenv("CPINSPECT_PSEUDONYM_KEY", "test-master-secret-not-for-production")
+    settings.CPINSPECT_MODERATION_RULE = {"first_per_inspector": 0, "random_share": 0.0}
+    request.getfixturevalue("sample")
+    people = world["people"]
+    lead, inspector = people["lead"], people["inspector"]
+    draft, blind, final, locked, fresh = services.cases_allocate(
+        inspection=world["inspection"], user=lead
+    )[:5]
+    services.assessment_open(audit=draft, user=inspector)
+    for audit in (blind, final, locked):
+        submit(audit, inspector)
+        audit.refresh_from_db()
+    services.moderation_choose(audit=blind, user=lead)  # to the team's moderator, blind
+    services.case_sign_off(audit=locked, user=lead)
+    escalation = services.escalation_raise(audit=draft, user=inspector, concern="At risk.")
+    return {
+        **world,
+        "draft": draft,
+        "blind": blind,
+        "final": final,
+        "locked": locked,
+        "fresh": fresh,
+        "escalation": escalation,
+        "complete_draft": complete_draft(draft),
+    }
+
+
+class _Fake:
+    pk = case_id = 1
+
+
+FAKE_FIELDWORK = {
+    key: _Fake()
+    for key in ("inspection", "draft", "blind", "final", "locked", "fresh", "escalation")
+}
+
+
+def test_fieldwork_permission_matrix(fieldwork_world, client):
+    """Every row for every visitor. Each request is undone afterwards, so every request meets
+    the same world, built once (building it per request would take many minutes)."""
+    wrong = []
+    for visitor in VISITORS:
+        if visitor == "anonymous":
+            client.logout()
+        else:
+            client.force_login(fieldwork_world["people"][visitor])
+        for name, method, url, expected, body in FIELDWORK_MATRIX:
+            path = url(fieldwork_world)
+            data = body(fieldwork_world) if body else {}
+            with transaction.atomic():
+                if path.startswith("/api/"):
+                    response = getattr(client, method)(path, data, content_type="application/json")
+                else:
+                    response = getattr(client, method)(path, data)
+                transaction.set_rollback(True)
+            if response.status_code != expected[visitor]:
+                wrong.append(
+                    f"{visitor} on {name}: got {response.status_code}, expected {expected[visitor]}"
+                )
+    assert not wrong, "\n".join(wrong)
 
 
 def test_api_inspection_lists_are_scoped(world, client):
