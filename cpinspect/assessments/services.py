@@ -6,9 +6,11 @@ Every function checks access first (rules in accounts/access.py) and refuses a l
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -104,7 +106,14 @@ def question_sets_fix(inspection) -> FieldworkSetup:
 
 def question_set_for(audit: CaseAudit) -> questionsets.CaseQuestionSet:
     setup = question_sets_fix(audit.inspection)
-    return questionsets.load_for_theme(audit.case.stratum, snapshot=setup.question_sets)
+    return _question_set(audit.case.stratum, json.dumps(setup.question_sets, sort_keys=True))
+
+
+@lru_cache(maxsize=64)
+def _question_set(theme: str, snapshot_json: str) -> questionsets.CaseQuestionSet:
+    """Rebuilding a set from its snapshot re-checks it (about 0.2 s), so each content is
+    built once per process; keyed by the content itself, it can never be served stale."""
+    return questionsets.load_for_theme(theme, snapshot=json.loads(snapshot_json))
 
 
 # --- allocation -------------------------------------------------------------------------------
@@ -281,6 +290,13 @@ def assessment_save(
     _require_unlocked(audit)
     if assessment.submitted:
         raise AuditRefused("This assessment is submitted; it can no longer be changed.")
+    if submit and assessment.kind == Kind.MODERATION and not audit.assessments.filter(
+        kind=Kind.FIRST, status=AssessmentStatus.SUBMITTED
+    ).exists():
+        raise AuditRefused(
+            "The first examination is not submitted yet; save your moderation as a draft "
+            "and submit it once the first examination is in."
+        )
     _check(audit, draft, submitting=submit)
     codes, writing = _split(audit, draft, submitting=submit)
     now = timezone.now()
@@ -459,7 +475,7 @@ def case_mark_unusable(*, audit: CaseAudit, user, reason: str) -> CaseAudit | No
     if audit.assessments.filter(status=AssessmentStatus.SUBMITTED).exists():
         raise AuditRefused("A case with a submitted examination cannot be marked unusable.")
     replacement = casefiles_services.sampled_case_mark_unusable(
-        case=audit.case, user=user, reason=reason
+        case=audit.case, user=user, reason=reason, in_audit=True
     )
     if replacement is None:
         return None

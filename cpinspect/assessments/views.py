@@ -20,6 +20,7 @@ from cpinspect.assessments.models import Grade, Kind
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles.schema import category_label
+from cpinspect.casefiles.services import SampleRefused
 
 
 def _inspection(request, pk):
@@ -163,7 +164,11 @@ def assessment_form(request, pk, case_id):
         context["assessment"] = conflict.current  # a deliberate re-save starts from theirs
         return _render_form(request, context, draft, status=409)
     except services.AssessmentInvalid as invalid:
-        errors = {p.question_id: p.message for p in invalid.problems}
+        errors = {}
+        for problem in invalid.problems:  # a question can have two problems: show both
+            errors[problem.question_id] = " ".join(
+                filter(None, [errors.get(problem.question_id), problem.message])
+            )
         if autosave:
             return JsonResponse({"errors": errors, "version": expected}, status=400)
         return _render_form(request, context, draft, errors=errors, status=400)
@@ -303,7 +308,7 @@ def case_action(request, pk, case_id, action):
                 return redirect("assessments-case", pk=inspection.pk, case_id=replacement.case_id)
         else:
             raise Http404("No such action.")
-    except (services.AuditRefused, ValueError) as refusal:
+    except (services.AuditRefused, SampleRefused, ValueError) as refusal:
         messages.error(request, str(refusal))
     except PermissionDenied:
         raise

@@ -388,11 +388,19 @@ def _case_context(sample, row) -> bytes:
     return f"cpinspect/case/{sample.inspection_id}/{row['pseudonym']}".encode()
 
 
-def sampled_case_mark_unusable(*, case: SampledCase, user, reason: str) -> SampledCase | None:
+def sampled_case_mark_unusable(
+    *, case: SampledCase, user, reason: str, in_audit: bool = False
+) -> SampledCase | None:
     """Mark a sampled case unusable; the next reserve of its category takes its place.
 
-    Returns the reserve brought in (None when the category has no reserve left)."""
+    Returns the reserve brought in (None when the category has no reserve left). Once a case
+    is allocated in the case-file audit, only the audit (``in_audit``) may do this: it knows
+    whether the case is examined or locked, and gives the reserve to the same examiner."""
     _require_team(user, case.sample.inspection)
+    if not in_audit and SampledCase.objects.filter(pk=case.pk, audit__isnull=False).exists():
+        raise SampleRefused(
+            "This case is allocated in the case-file audit; mark it unusable from its page there."
+        )
     reason = (reason or "").strip()
     if not reason:
         raise SampleRefused("Say why the case cannot be used.")

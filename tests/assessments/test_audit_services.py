@@ -302,3 +302,38 @@ def test_an_escalation_tells_the_lead_and_can_never_be_deleted(
     )
     escalation.refresh_from_db()
     assert escalation.status == "acknowledged" and escalation.acknowledged_by_force.startswith("DI")
+
+
+def test_a_moderation_cannot_be_submitted_before_the_first_examination(people, allocated):
+    audit = next(a for a in allocated if a.examiner_id == people["inspector"].pk)
+    services.moderation_choose(audit=audit, user=people["lead"])
+    audit.refresh_from_db()
+    moderator = audit.moderator
+    with pytest.raises(services.AuditRefused, match="first examination is not submitted"):
+        submit(audit, moderator, "good")
+    draft = services.assessment_open(audit=audit, user=moderator)
+    assert draft.status == "draft"  # the draft stays, to submit later
+    submit(audit, audit.examiner, "good")
+    moderation = Assessment.objects.get(audit=audit, kind=Kind.MODERATION)
+    services.assessment_save(
+        assessment=moderation,
+        user=moderator,
+        draft=complete_draft(audit, "good"),
+        expected_version=moderation.version,
+        submit=True,
+    )
+    audit.refresh_from_db()
+    assert audit.final_grade == "good"
+
+
+def test_an_allocated_case_is_marked_unusable_only_through_the_audit(people, allocated):
+    from cpinspect.casefiles import services as casefiles_services
+
+    audit = allocated[0]
+    with pytest.raises(casefiles_services.SampleRefused, match="case-file audit"):
+        casefiles_services.sampled_case_mark_unusable(
+            case=audit.case, user=people["lead"], reason="No file"
+        )
+    submit(audit, audit.examiner, "good")
+    with pytest.raises(services.AuditRefused, match="submitted examination"):
+        services.case_mark_unusable(audit=audit, user=people["lead"], reason="No file")

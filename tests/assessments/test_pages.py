@@ -206,3 +206,28 @@ def test_pages_are_for_the_team_only(client, inspection, people, allocated):
     client.force_login(people["analyst"])
     for url in urls[:5]:
         assert client.get(url).status_code == 200, url
+
+
+def test_an_empty_unusable_reason_is_a_message_not_an_error(client, inspection, people, allocated):
+    audit = allocated[0]
+    client.force_login(audit.examiner)
+    url = reverse("assessments-case-action", args=[inspection.pk, audit.case_id, "unusable"])
+    response = client.post(url, {"reason": "  "}, follow=True)
+    assert response.status_code == 200
+    assert "Say why the case cannot be used." in response.content.decode()
+    audit.case.refresh_from_db()
+    assert audit.case.status == "sampled"
+
+
+def test_the_moderator_does_not_learn_why_the_case_was_chosen(
+    client, inspection, people, allocated, settings
+):
+    settings.CPINSPECT_MODERATION_RULE = {"first_per_inspector": 0, "random_share": 0.0}
+    from tests.assessments.conftest import submit
+
+    audit = next(a for a in allocated if a.examiner_id == people["inspector"].pk)
+    submit(audit, people["inspector"], "inadequate")  # chosen because graded inadequate
+    client.force_login(people["moderator"])
+    page = client.get(_url("assessments-case", inspection, audit)).content.decode()
+    assert "Graded inadequate" not in page and "Inadequate" not in page
+    assert "you are the moderator" in page
