@@ -244,9 +244,7 @@ def _check(audit: CaseAudit, draft: Draft, *, submitting: bool) -> None:
     )
     reported = {p.question_id for p in problems}
     if submitting and not draft.overall_grade and OVERALL_QUESTION not in reported:
-        problems.append(
-            questionsets.AnswerProblem(OVERALL_QUESTION, "Choose the overall grade.")
-        )
+        problems.append(questionsets.AnswerProblem(OVERALL_QUESTION, "Choose the overall grade."))
     if submitting and not draft.rationale.strip():
         problems.append(
             questionsets.AnswerProblem("rationale", "Give the reasons for the overall grade.")
@@ -290,9 +288,13 @@ def assessment_save(
     _require_unlocked(audit)
     if assessment.submitted:
         raise AuditRefused("This assessment is submitted; it can no longer be changed.")
-    if submit and assessment.kind == Kind.MODERATION and not audit.assessments.filter(
-        kind=Kind.FIRST, status=AssessmentStatus.SUBMITTED
-    ).exists():
+    if (
+        submit
+        and assessment.kind == Kind.MODERATION
+        and not audit.assessments.filter(
+            kind=Kind.FIRST, status=AssessmentStatus.SUBMITTED
+        ).exists()
+    ):
         raise AuditRefused(
             "The first examination is not submitted yet; save your moderation as a draft "
             "and submit it once the first examination is in."
