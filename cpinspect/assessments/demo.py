@@ -67,6 +67,14 @@ THEME_FINDINGS = {
     "vulnerability_and_risk": "the child's vulnerability and the multi-agency response",
 }
 
+GRADE_REASONS = {
+    Grade.GOOD: "the police acted promptly and kept the child at the centre of their work",
+    Grade.REQUIRES_IMPROVEMENT: (
+        "the child was protected, but some actions were late or their reasons not recorded"
+    ),
+    Grade.INADEQUATE: "the child was left at risk for too long and the risks were not managed",
+}
+
 
 @dataclass
 class DemoFieldwork:
@@ -161,9 +169,8 @@ def demo_draft(audit: CaseAudit, grade: str, rng: random.Random, *, share: float
         texts=texts,
         overall_grade=grade if share >= 1 else "",
         rationale=(
-            f"{DEMO} {GRADE_LABELS[grade]}: synthetic rationale about "
-            f"{THEME_FINDINGS.get(theme, category_label(theme).lower())}, written for the "
-            "demonstration."
+            f"{DEMO} Synthetic rationale about "
+            f"{THEME_FINDINGS.get(theme, category_label(theme).lower())}: {GRADE_REASONS[grade]}."
             if share >= 1
             else ""
         ),
