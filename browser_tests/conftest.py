@@ -4,6 +4,10 @@ One session sets up a database of its own (``cpinspect_browser_<pid>``) on the e
 PostgreSQL with ``cpinspect demo --no-serve``, serves it with ``cpinspect runserver`` on a free
 loopback port and drops the database at the end. Playwright drives /usr/bin/chromium; no
 browser is ever downloaded.
+
+The commands run as ``python -m cpinspect.cli`` from the checkout the tests are in, so that
+checkout's code is what is served (the venv's ``cpinspect`` script imports whichever checkout
+the editable install points at, which in a git worktree is another one).
 """
 
 import os
@@ -23,7 +27,8 @@ import pytest
 from browser_tests.support import DEMO_DOMAIN, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent  # the venv's bin: pytest runs from .venv/bin/pytest
+# The console command, run from ROOT so that ROOT's package is the one imported.
+CPINSPECT = [sys.executable, "-m", "cpinspect.cli"]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STARTUP_TIMEOUT = 60  # seconds for the app server to answer /healthz
@@ -84,13 +89,12 @@ def app(chromium_path):
     }
     env.pop("DATABASE_URL", None)  # always the embedded server, never someone's real database
     env.pop("DATABASE_OWNER_URL", None)
-    cpinspect = str(BIN / "cpinspect")
     server = worker = None
     with tempfile.TemporaryDirectory(prefix="cpinspect-browser-") as tmp:
         log_path = Path(tmp) / "server.log"
         try:
             setup = subprocess.run(
-                [cpinspect, "demo", "--no-serve", "--password", password],
+                [*CPINSPECT, "demo", "--no-serve", "--password", password],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
@@ -107,7 +111,7 @@ def app(chromium_path):
             base_url = f"http://127.0.0.1:{port}"
             with log_path.open("wb") as log:
                 server = subprocess.Popen(
-                    [cpinspect, "runserver", f"127.0.0.1:{port}", "--noreload"],
+                    [*CPINSPECT, "runserver", f"127.0.0.1:{port}", "--noreload"],
                     cwd=ROOT,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -116,7 +120,7 @@ def app(chromium_path):
                 )
                 # the background worker runs uploaded imports, as `make demo` does
                 worker = subprocess.Popen(
-                    [cpinspect, "db_worker", "--no-reload", "--interval", "0.5"],
+                    [*CPINSPECT, "db_worker", "--no-reload", "--interval", "0.5"],
                     cwd=ROOT,
                     env=env,
                     stdin=subprocess.DEVNULL,

@@ -114,3 +114,59 @@ def test_planning_pages_are_accessible(page_as):
     assert_accessible(page, "programme plan (planner)")
     page.get_by_role("link", name="Risk-based priorities of forces").click()
     assert_accessible(page, "priorities (planner)")
+
+
+def open_case_file_audit(page, inspection: str) -> None:
+    page.goto("/inspections/")
+    page.get_by_role("link", name=inspection, exact=True).click()
+    page.get_by_role("link", name="Open the case-file audit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Case-file audit")
+
+
+def test_fieldwork_pages_under_way_are_accessible(page_as):
+    """Essex, fieldwork under way, as its lead: the case-file audit's home, a case with both
+    examinations (the disagreement waiting for the lead), and an open escalation."""
+    page = page_as("lead")
+    open_case_file_audit(page, "Child protection inspection: Essex")
+    expect(page.get_by_role("table", name=re.compile(r"^Cases \("))).to_be_visible()
+    expect(page.get_by_text("escalated and waiting for the force")).to_be_visible()
+    assert_accessible(page, "fieldwork home (lead)")
+
+    page.get_by_role("link", name="Moderation and agreement").click()
+    disagreement = page.locator(".govuk-summary-card").filter(has_text="To resolve").first
+    disagreement.get_by_role("link", name=re.compile(r"^Case \d+$")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Case \d+$"))
+    expect(page.get_by_role("table", name="Answers")).to_have_count(2)
+    assert_accessible(page, "case with both examinations (lead)")
+
+    breadcrumbs = page.get_by_role("navigation", name="Breadcrumb")
+    breadcrumbs.get_by_role("link", name="Case-file audit").click()
+    page.get_by_role("link", name="Escalations (children at risk)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Escalations: children at risk")
+    expect(page.get_by_role("button", name="Record the force's acknowledgement")).to_be_visible()
+    assert_accessible(page, "escalations, one open (lead)")
+
+
+def test_fieldwork_pages_completed_are_accessible(page_as):
+    """Staffordshire, fieldwork complete, as its lead: every case signed off, the
+    disagreements resolved, the escalation acknowledged."""
+    page = page_as("lead2")
+    open_case_file_audit(page, "Child protection inspection: Staffordshire")
+    cases = page.get_by_role("table", name=re.compile(r"^Cases \("))
+    expect(cases.get_by_role("cell", name="No", exact=True)).to_have_count(0)  # all signed off
+    assert_accessible(page, "fieldwork home, completed (lead)")
+
+    cases.get_by_role("link", name=re.compile(r"^Case \d+$")).first.click()
+    expect(page.get_by_role("button", name="Unlock the case")).to_be_visible()
+    assert_accessible(page, "case signed off (lead)")
+
+    breadcrumbs = page.get_by_role("navigation", name="Breadcrumb")
+    breadcrumbs.get_by_role("link", name="Case-file audit").click()
+    page.get_by_role("link", name="Moderation and agreement").click()
+    expect(page.get_by_text("Resolved", exact=True).first).to_be_visible()
+    assert_accessible(page, "moderation, completed (lead)")
+
+    page.go_back()
+    page.get_by_role("link", name="Escalations (children at risk)").click()
+    expect(page.get_by_text("Acknowledged by the force")).to_be_visible()
+    assert_accessible(page, "escalations, acknowledged (lead)")

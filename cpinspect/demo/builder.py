@@ -1,5 +1,10 @@
 """The demo data set: one user per role, and a programme with inspections in several statuses.
 
+Two inspections have a case-file audit (``assessments.demo``): Essex, in fieldwork, has one
+under way; Staffordshire, in reporting, finished its fieldwork (every case examined, moderated
+where the rule picked it, resolved and signed off) before moving on to moderation and
+reporting.
+
 Everything here is fictional and marked as demo data. Running it again changes nothing but the
 demo users' passwords (which are printed, so that whoever runs the demo can sign in).
 """
@@ -10,8 +15,10 @@ from datetime import date
 
 import pghistory
 from django.db import transaction
+from django.test.utils import override_settings
 
 from cpinspect.accounts.models import Role, User
+from cpinspect.assessments.demo import add_demo_fieldwork
 from cpinspect.casefiles.demo import add_demo_extract
 from cpinspect.programmes import services
 from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status, TeamRole
@@ -40,6 +47,8 @@ PEOPLE = [
     DemoPerson("lead2", "Lou Lead (demo)", Role.LEAD_INSPECTOR),
     DemoPerson("inspector", "Ira Inspector (demo)", Role.INSPECTOR),
     DemoPerson("inspector2", "Ines Inspector (demo)", Role.INSPECTOR),
+    DemoPerson("inspector3", "Ivo Inspector (demo)", Role.INSPECTOR),
+    DemoPerson("inspector4", "Isla Inspector (demo)", Role.INSPECTOR),
     DemoPerson("analyst", "Ana Analyst (demo)", Role.ANALYST),
     DemoPerson("partner", "Pia Partner (demo)", Role.PARTNER_INSPECTOR, inspectorate_code="ofsted"),
     DemoPerson("liaison", "Lia Liaison (demo)", Role.FORCE_LIAISON, force_code="E23000028"),
@@ -81,6 +90,9 @@ INSPECTIONS = [
         [
             ("lead2", TeamRole.LEAD),
             ("inspector", TeamRole.INSPECTOR),
+            ("inspector3", TeamRole.INSPECTOR),
+            ("inspector4", TeamRole.INSPECTOR),
+            ("inspector2", TeamRole.MODERATOR),
             ("analyst", TeamRole.ANALYST),
         ],
     ),
@@ -106,6 +118,9 @@ INSPECTIONS = [
         [("lead", TeamRole.LEAD)],
     ),
 ]
+# The inspection whose fieldwork the demo completes (sample, every case assessed, moderated,
+# resolved, signed off) on its way to its status; the force's code.
+FIELDWORK_COMPLETED = "E23000015"  # Staffordshire, in reporting
 
 
 def _path_to(target):
@@ -137,9 +152,16 @@ def _ensure_user(person: DemoPerson, password: str) -> User:
     return user
 
 
-@transaction.atomic
 def build_demo(password: str | None = None) -> dict[str, str]:
-    """Create (or refresh) the demo; returns {email: password} for the demo users."""
+    """Create (or refresh) the demo; returns {email: password} for the demo users.
+
+    No e-mail leaves the demo: its escalations would tell leads at .invalid addresses."""
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        return _build_demo(password)
+
+
+@transaction.atomic
+def _build_demo(password: str | None) -> dict[str, str]:
     credentials = {}
     users = {}
     for person in PEOPLE:
@@ -171,21 +193,33 @@ def build_demo(password: str | None = None) -> dict[str, str]:
         )
         for key, team_role in team:
             services.team_member_add(inspection=inspection, user=users[key], role=team_role)
+        if subject == FIELDWORK_COMPLETED:
+            # Fieldwork from the (synthetic) extract to the last case signed off, then on.
+            _advance(inspection, Status.FIELDWORK, users)
+            lead = inspection.team.get(role=TeamRole.LEAD).user
+            with pghistory.context(user=lead.pk, source="demo"):
+                add_demo_extract(inspection, lead, rows=1500, seed=2015)
+            add_demo_fieldwork(inspection, complete=True)
+            _advance(inspection, target, users, since=Status.FIELDWORK)
+            continue
         _advance(inspection, target, users)
         if target == Status.FIELDWORK and kind == InspectionType.CHILD_PROTECTION:
             # Fieldwork starts from an imported (synthetic) extract and a drawn sample.
             with pghistory.context(user=users["lead"].pk, source="demo"):
                 add_demo_extract(inspection, users["lead"])
+            add_demo_fieldwork(inspection, complete=False)
     return credentials
 
 
-def _advance(inspection: Inspection, target: str, users) -> None:
-    """Reach ``target`` through the lifecycle, each move made by someone allowed to make it."""
-    from cpinspect.programmes.lifecycle import transition_between
+def _advance(inspection: Inspection, target: str, users, since: str = Status.PLANNED) -> None:
+    """Reach ``target`` through the lifecycle from ``since``, each move made by someone
+    allowed to make it."""
+    from cpinspect.programmes.lifecycle import MAIN_PATH, transition_between
 
     lead = inspection.team.get(role=TeamRole.LEAD).user
-    current = Status.PLANNED
-    for status in _path_to(target) if target != Status.PLANNED else []:
+    current = since
+    path = _path_to(target) if target != Status.PLANNED else []
+    for status in path[MAIN_PATH.index(since) :]:
         move = transition_between(current, status)
         actor = lead if "inspection_lead" in move.actors else users["planner"]
         with pghistory.context(user=actor.pk, source="demo"):

@@ -10,7 +10,8 @@ if (form) {
     if (stopped) return
     const body = new FormData(form)
     body.set('action', 'save')
-    const response = await fetch(form.action, {
+    // getAttribute: form.action would be the submit buttons, named "action" (they clobber it)
+    const response = await fetch(form.getAttribute('action'), {
       method: 'POST', body, headers: { 'X-Autosave': '1' }, credentials: 'same-origin'
     })
     const answer = await response.json().catch(() => ({}))

@@ -1,0 +1,189 @@
+"""The demo's case-file audit, judged by what the services and selectors say of it: one
+inspection's fieldwork complete (Staffordshire, now in reporting), one under way (Essex)."""
+
+import io
+from collections import Counter, defaultdict
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from cpinspect.assessments import selectors, services
+from cpinspect.assessments.demo import DEMO
+from cpinspect.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    CaseAudit,
+    Escalation,
+    EscalationStatus,
+    Grade,
+    Kind,
+    ModerationReason,
+)
+from cpinspect.casefiles.models import CaseStatus, SampledCase
+from cpinspect.programmes.models import Inspection, TeamRole
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo built once for the module, then rolled back; each test runs inside it."""
+    from cpinspect.demo.builder import build_demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CPINSPECT_CASEFILES_DIR", str(tmp_path_factory.mktemp("casefiles")))
+        patch.setenv("CPINSPECT_PSEUDONYM_KEY", "test-master-secret-not-for-production")
+        with django_db_blocker.unblock(), transaction.atomic():
+            call_command("load_reference_data", stdout=io.StringIO())
+            build_demo(password="demo password 123")
+            yield
+            transaction.set_rollback(True)
+
+
+def cp_inspection(force_name):
+    return Inspection.objects.get(kind="child_protection", force__name=force_name)
+
+
+def lead_of(inspection):
+    return inspection.team.get(role=TeamRole.LEAD).user
+
+
+def writing_of(assessment) -> list[str]:
+    writing = assessment.writing or {}
+    return [
+        *writing.get("notes", {}).values(),
+        *writing.get("text", {}).values(),
+        *([writing["rationale"]] if writing.get("rationale") else []),
+    ]
+
+
+@pytest.mark.django_db
+def test_completed_fieldwork_every_case_examined_moderated_resolved_and_signed_off(demo):
+    staffordshire = cp_inspection("Staffordshire")
+    lead = lead_of(staffordshire)
+    progress = selectors.progress_of(lead, staffordshire)
+    sampled = SampledCase.objects.filter(
+        sample__inspection=staffordshire, status=CaseStatus.SAMPLED
+    ).count()
+
+    assert sampled >= 50
+    assert progress.allocated == sampled and progress.unallocated == 0
+    assert progress.submitted == sampled and progress.drafts == 0
+    assert progress.final == sampled and progress.signed_off == sampled
+    assert progress.for_moderation == progress.moderated > 0  # every moderation submitted
+    assert progress.open_escalations == 0
+
+    audits = list(selectors.audits_for(lead, staffordshire))
+    assert all(a.final_grade in Grade.values and a.locked for a in audits)
+    # Several inspectors examined the cases; the moderator is never the first examiner.
+    assert len({a.examiner_id for a in audits}) >= 3
+    assert all(a.moderator_id != a.examiner_id for a in audits if a.moderated)
+
+    # Every disagreement was resolved by the lead, with a rationale marked as demo data.
+    disagreements = selectors.disagreements(lead, staffordshire)
+    assert progress.disagreements == len(disagreements) > 0
+    for audit, first, moderation in disagreements:
+        assert first.overall_grade != moderation.overall_grade
+        assert audit.resolved_by == lead and audit.resolved_at is not None
+        assert audit.resolution_rationale.startswith(DEMO)
+    # Agreeing moderations set the final grade themselves; unmoderated cases keep the first.
+    for audit in audits:
+        grades = {a.kind: a.overall_grade for a in audit.assessments.all()}
+        if not audit.moderated:
+            assert audit.final_grade == grades[Kind.FIRST]
+        elif grades[Kind.FIRST] == grades[Kind.MODERATION]:
+            assert audit.final_grade == grades[Kind.FIRST] and audit.resolved_at is None
+
+    # One child at risk: escalated, and the force's acknowledgement recorded.
+    escalation = Escalation.objects.get(inspection=staffordshire)
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    assert escalation.acknowledged_by_force.startswith(DEMO)
+    assert escalation.concern.startswith(DEMO) and escalation.recorded_by == lead
+
+    # Fieldwork done, the inspection went on through moderation to reporting.
+    assert staffordshire.status == "reporting"
+    assert list(staffordshire.status_changes.values_list("to_status", flat=True)) == [
+        "notified",
+        "fieldwork",
+        "moderation",
+        "reporting",
+    ]
+
+
+@pytest.mark.django_db
+def test_completed_fieldwork_follows_the_moderation_rule(demo):
+    staffordshire = cp_inspection("Staffordshire")
+    rule = services.ModerationRule.from_settings()
+    firsts = Assessment.objects.filter(
+        audit__inspection=staffordshire, kind=Kind.FIRST
+    ).select_related("audit")
+    by_examiner = defaultdict(list)
+    for first in firsts.order_by("submitted_at", "pk"):
+        by_examiner[first.examiner_id].append(first)
+    for submitted in by_examiner.values():
+        for n, first in enumerate(submitted):
+            reason = first.audit.moderation_reason
+            if n < rule.first_per_inspector:
+                assert reason == ModerationReason.FIRST_OF_INSPECTOR
+            elif first.overall_grade == Grade.INADEQUATE:
+                assert reason == ModerationReason.INADEQUATE
+            else:
+                assert reason in ("", ModerationReason.RANDOM)
+
+
+@pytest.mark.django_db
+def test_completed_fieldwork_grades_are_a_plausible_mix_varying_by_theme(demo):
+    staffordshire = cp_inspection("Staffordshire")
+    finals = Counter(
+        CaseAudit.objects.filter(inspection=staffordshire).values_list("final_grade", flat=True)
+    )
+    assert set(finals) == set(Grade.values)
+    assert finals[Grade.INADEQUATE] < finals[Grade.REQUIRES_IMPROVEMENT] + finals[Grade.GOOD]
+    by_theme = defaultdict(Counter)
+    for theme, grade in Assessment.objects.filter(
+        audit__inspection=staffordshire, kind=Kind.FIRST
+    ).values_list("audit__case__stratum", "overall_grade"):
+        by_theme[theme][grade] += 1
+    good_share = {
+        theme: grades[Grade.GOOD] / sum(grades.values()) for theme, grades in by_theme.items()
+    }
+    assert len(by_theme) >= 5
+    assert max(good_share.values()) - min(good_share.values()) >= 0.3
+
+
+@pytest.mark.django_db
+def test_fieldwork_under_way_in_essex(demo):
+    essex = cp_inspection("Essex")
+    lead = lead_of(essex)
+    progress = selectors.progress_of(lead, essex)
+    sampled = SampledCase.objects.filter(
+        sample__inspection=essex, status=CaseStatus.SAMPLED
+    ).count()
+
+    assert essex.status == "fieldwork"
+    assert progress.allocated == sampled and progress.unallocated == 0
+    assert (progress.submitted, progress.drafts) == (5, 3)
+    assert progress.moderated == 2 and progress.signed_off == 0
+    # One moderation disagreed and waits for the lead on the moderation page.
+    disagreements = selectors.disagreements(lead, essex)
+    assert len(disagreements) == 1 and disagreements[0][0].resolved_at is None
+    # One open escalation, on the lead's dashboard.
+    assert progress.open_escalations == 1
+    assert [e.inspection for e in selectors.open_escalations_led_by(lead)] == [essex]
+    # Each inspector still has cases not yet started, for the browser tests and the demo.
+    for member in essex.team.filter(role=TeamRole.INSPECTOR):
+        waiting = [
+            row
+            for row in selectors.worklist_for(member.user, essex)
+            if row.examiner_id == member.user_id and not row.assessments.exists()
+        ]
+        assert len(waiting) >= 10
+
+
+@pytest.mark.django_db
+def test_demo_writing_is_marked_as_demo_data(demo):
+    written = [text for a in Assessment.objects.all() for text in writing_of(a)]
+    assert len(written) > 100
+    assert all(text.startswith(DEMO) for text in written)
+    assert all(e.concern.startswith(DEMO) for e in Escalation.objects.all())
+    assert Escalation.objects.count() == 2
+    assert Assessment.objects.filter(status=AssessmentStatus.DRAFT).count() == 3
