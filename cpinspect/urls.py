@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("cpinspect.findings.urls")),
     path("", include("cpinspect.scheduling.urls")),
     path("", include("cpinspect.national.urls")),
+    path("", include("cpinspect.reports.urls")),
     path("", include("cpinspect.web.urls")),
 ]

@@ -250,3 +250,91 @@ def recommendation_filter(user) -> Q | None:
             Q(inspection__force_id=user.force_id) | Q(inspection__council__force_id=user.force_id)
         ) & Q(inspection__status__in=PUBLIC_STATUSES)
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports (cpinspect.reports; docs/reports.md)
+#
+# A published or superseded version is public: anyone, signed in or not. A force report's
+# draft is for the inspection's team and inspectorate staff; during the factual accuracy check
+# also for the subject force's liaison officer (their own force only: any other force's
+# liaison gets 404), who alone comments on it. A thematic draft is for inspectorate staff.
+# The lead (or the team's analyst) builds; the lead sends for the check (the lifecycle's
+# actor); whoever may publish the inspection publishes, and corrects, its report.
+# ---------------------------------------------------------------------------------------------
+
+
+def can_see_report(user, report) -> bool:
+    if report.status in ("published", "superseded"):
+        return True
+    if not is_signed_in(user):
+        return False
+    if report.kind == "thematic":
+        return user.role in INSPECTORATE_ROLES
+    inspection = report.inspection
+    if user.role in INSPECTORATE_ROLES or team_roles(user, inspection):
+        return True
+    return (
+        user.role == Role.FORCE_LIAISON
+        and report.status == "factual_accuracy"
+        and _of_own_force(user, inspection)
+    )
+
+
+def can_see_report_comments(user, report) -> bool:
+    """The factual accuracy comments: the team, inspectorate staff, and the liaison officer
+    who may see the report (their own force's comments); never the public."""
+    if report.kind != "force" or not is_signed_in(user):
+        return False
+    if user.role == Role.FORCE_LIAISON:
+        return can_see_report(user, report) and _of_own_force(user, report.inspection)
+    return user.role in INSPECTORATE_ROLES or bool(team_roles(user, report.inspection))
+
+
+def can_comment_on_report(user, report) -> bool:
+    return (
+        report.kind == "force"
+        and report.status == "factual_accuracy"
+        and has_role(user, Role.FORCE_LIAISON)
+        and _of_own_force(user, report.inspection)
+    )
+
+
+def can_build_report(user, inspection) -> bool:
+    return is_signed_in(user) and bool(team_roles(user, inspection) & {"lead", "analyst"})
+
+
+def can_send_report_for_check(user, inspection) -> bool:
+    return is_inspection_lead(user, inspection)
+
+
+def can_publish_report(user, report) -> bool:
+    if report.kind == "thematic":
+        return has_role(user, Role.PROGRAMME_MANAGER)
+    from cpinspect.programmes import lifecycle
+
+    publish = lifecycle.transition_between(Status.FACTUAL_ACCURACY, Status.PUBLISHED)
+    return may_make_transition(user, report.inspection, publish)
+
+
+def can_correct_report(user, report) -> bool:
+    return can_publish_report(user, report)
+
+
+def can_build_thematic(user) -> bool:
+    return is_signed_in(user) and user.role in INSPECTORATE_ROLES
+
+
+def report_filter(user) -> Q:
+    """A filter on Report for the versions ``user`` may list (as ``can_see_report``)."""
+    public = Q(status__in=["published", "superseded"])
+    if not is_signed_in(user):
+        return public
+    if user.role in INSPECTORATE_ROLES:
+        return Q()
+    if user.role == Role.PARTNER_INSPECTOR:
+        return public | Q(kind="force", inspection__team__user=user)
+    if user.role == Role.FORCE_LIAISON and user.force_id is not None:
+        own = Q(inspection__force_id=user.force_id) | Q(inspection__council__force_id=user.force_id)
+        return public | (Q(kind="force", status="factual_accuracy") & own)
+    return public

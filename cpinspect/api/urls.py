@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("cpinspect.findings.api_urls")),
     path("", include("cpinspect.assessments.api_urls")),
     path("", include("cpinspect.scheduling.api_urls")),
+    path("", include("cpinspect.reports.api_urls")),
     path("", include(router.urls)),
 ]

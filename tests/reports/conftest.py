@@ -1,6 +1,166 @@
+import datetime as dt
+import random
+
+import pytest
+
+from cpinspect.assessments import services as audit_services
+from cpinspect.assessments.models import CaseAudit
+from cpinspect.casefiles import sampling
+from cpinspect.casefiles import services as casefiles_services
+from cpinspect.findings import services as findings_services
+from cpinspect.programmes import services as programme_services
 from tests.assessments.conftest import (  # noqa: F401 (fixtures shared with the audit tests)
     allocated,
     audit_env,
+    complete_draft,
     sample,
     second_inspector,
 )
+from tests.casefiles.conftest import TODAY, synthetic_csv
+
+# Distinctive strings written into the case files: none may ever reach a report.
+NOTE_MARK = "ZEBRAFINCH"
+TEXT_MARK = "QUOKKATEXT"
+RATIONALE_MARK = "PANGOLINRATIONALE"
+RESOLUTION_MARK = "AXOLOTLRESOLUTION"
+CONCERN_MARK = "NARWHALCONCERN"
+
+
+def distinctive_draft(audit, grade, n):
+    draft = complete_draft(audit, grade)
+    draft.notes = {
+        q: f"{NOTE_MARK} {n}/{q}: the record at entry 14 shows the officer did not see the child."
+        for q in draft.notes
+    }
+    draft.texts = {
+        q: f"{TEXT_MARK} {n}/{q}: the strategy discussion was held two days late."
+        for q in draft.texts
+    }
+    draft.rationale = f"{RATIONALE_MARK} {n}: overall {grade}, in the inspector's own words."
+    return draft
+
+
+def submit_draft(audit, user, draft):
+    assessment = audit_services.assessment_open(audit=audit, user=user)
+    return audit_services.assessment_save(
+        assessment=assessment,
+        user=user,
+        draft=draft,
+        expected_version=assessment.version,
+        submit=True,
+    )
+
+
+@pytest.fixture
+def big_sample(inspection, people):
+    extract = casefiles_services.extract_import(
+        inspection=inspection,
+        user=people["lead"],
+        data=synthetic_csv(600, seed=17),
+        profile_name="canonical",
+        via="cli",
+        today=TODAY,
+    )
+    return casefiles_services.sample_draw(
+        extract=extract,
+        user=people["lead"],
+        design=sampling.Design(size=48, method="proportional", minimum=3),
+        seed=7,
+    )
+
+
+@pytest.fixture
+def graded_cases(inspection, people, big_sample, second_inspector, settings):  # noqa: F811
+    """Every case examined with distinctive writing; the first case of each inspector and
+    every inadequate one moderated by someone else; disagreements resolved; all signed off;
+    one case marked unusable first; an escalation raised."""
+    settings.CPINSPECT_MODERATION_RULE = {
+        "first_per_inspector": 2,
+        "random_share": 0.0,
+        "all_inadequate": True,
+    }
+    audit_services.cases_allocate(inspection=inspection, user=people["lead"])
+    rng = random.Random(3)
+    audits = list(CaseAudit.objects.filter(inspection=inspection).order_by("pk"))
+    replacement = audit_services.case_mark_unusable(
+        audit=audits[0], user=people["lead"], reason="File missing"
+    )
+    audits = audits[1:] + ([replacement] if replacement else [])
+    for n, audit in enumerate(audits):
+        grade = rng.choice(["good", "good", "requires_improvement", "inadequate"])
+        submit_draft(audit, audit.examiner, distinctive_draft(audit, grade, n))
+    for n, audit in enumerate(audits):
+        audit.refresh_from_db()
+        if audit.moderation_reason and audit.moderator_id:
+            second = (
+                "requires_improvement"
+                if n % 3 == 0
+                else audit.assessments.get(kind="first").overall_grade
+            )
+            submit_draft(audit, audit.moderator, distinctive_draft(audit, second, 1000 + n))
+            audit.refresh_from_db()
+            if not audit.final_grade:
+                audit_services.disagreement_resolve(
+                    audit=audit,
+                    user=people["lead"],
+                    grade=second,
+                    rationale=f"{RESOLUTION_MARK} {n}: the moderator's reading is right.",
+                )
+        audit.refresh_from_db()
+        audit_services.case_sign_off(audit=audit, user=people["lead"])
+    audit_services.escalation_raise(
+        audit=audits[1], user=audits[1].examiner, concern=f"{CONCERN_MARK}: child still at risk."
+    )
+    return audits
+
+
+@pytest.fixture
+def findings(inspection, people):
+    lead = people["lead"]
+    findings_services.judgement_record(
+        inspection=inspection,
+        user=lead,
+        topic="leadership",
+        grade="requires_improvement",
+        rationale="SECRETRATIONALE the lead's working notes on leadership.",
+    )
+    findings_services.judgement_record(
+        inspection=inspection,
+        user=lead,
+        topic="investigation",
+        grade="inadequate",
+        rationale="SECRETRATIONALE investigations are slow.",
+    )
+    cause = findings_services.cause_of_concern_create(
+        inspection=inspection,
+        user=lead,
+        title="Children at risk wait too long for a strategy discussion",
+        text="Strategy discussions were often held late or not at all.",
+        topic="investigation",
+        recommendations=[
+            findings_services.NewRecommendation(
+                "Hold a strategy discussion within one working day.",
+                "Chief Constable",
+                dt.date(2027, 6, 30),
+            )
+        ],
+    )
+    findings_services.area_for_improvement_add(
+        inspection=inspection,
+        user=lead,
+        text="Supervisors should record their reviews of missing children's cases.",
+        topic="risk_assessment_and_referral",
+    )
+    return cause
+
+
+def move(inspection, target, user):
+    return programme_services.inspection_transition(inspection=inspection, target=target, user=user)
+
+
+@pytest.fixture
+def reporting(inspection, people, graded_cases, findings):
+    """The inspection in reporting, with graded cases and findings."""
+    move(inspection, "moderation", people["lead"])
+    move(inspection, "reporting", people["lead"])
+    return inspection

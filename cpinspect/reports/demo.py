@@ -1,0 +1,53 @@
+"""The demo's published force report (``cpinspect.demo`` calls this)."""
+
+from __future__ import annotations
+
+from cpinspect.accounts.models import Role, User
+from cpinspect.programmes import services as programme_services
+from cpinspect.programmes.models import Status
+from cpinspect.reports import services
+from cpinspect.reports.models import Report
+
+# The moves from each status to reporting, each made by the inspection's lead.
+TO_REPORTING = {
+    Status.FIELDWORK: [Status.MODERATION, Status.REPORTING],
+    Status.MODERATION: [Status.REPORTING],
+    Status.REPORTING: [],
+}
+
+
+def add_demo_report(inspection, user, *, publisher=None, comment: str | None = None) -> Report:
+    """Build, send for the factual accuracy check and publish the report of ``inspection``,
+    whose cases are signed off. ``user`` is the inspection's lead inspector (builds and sends);
+    ``publisher`` a programme manager (default: the first active one, demo accounts first).
+    ``comment``: a factual accuracy comment from the force's liaison officer, if one exists.
+    Returns the published report. The inspection ends up published."""
+    if inspection.status not in TO_REPORTING:
+        raise ValueError(
+            f"The inspection is {inspection.get_status_display().lower()}: a demo report is "
+            "made from fieldwork, moderation or reporting."
+        )
+    for target in TO_REPORTING[inspection.status]:
+        programme_services.inspection_transition(inspection=inspection, target=target, user=user)
+    report = services.report_build(inspection=inspection, user=user)
+    report = services.report_send_for_factual_accuracy(report=report, user=user)
+    if comment:
+        liaison = (
+            User.objects.filter(
+                role=Role.FORCE_LIAISON, force=inspection.subject_force, is_active=True
+            )
+            .order_by("-is_demo", "pk")
+            .first()
+        )
+        if liaison is not None:
+            services.report_comment_add(
+                report=report, user=liaison, section="case_files", text=comment
+            )
+    publisher = publisher or (
+        User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True)
+        .order_by("-is_demo", "pk")
+        .first()
+    )
+    if publisher is None:
+        raise ValueError("A programme manager publishes the report: there is none.")
+    return services.report_publish(report=report, user=publisher)

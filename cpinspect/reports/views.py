@@ -1,0 +1,268 @@
+"""Thin pages of reports and of the open data. Reads go through ``selectors`` and writes
+through ``services``; every rule is in ``accounts/access.py``."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from cpinspect.accounts import access
+from cpinspect.audittrail.models import AccessAction
+from cpinspect.audittrail.services import access_log_record
+from cpinspect.findings import disclosure
+from cpinspect.programmes.models import Status
+from cpinspect.programmes.selectors import inspection_for
+from cpinspect.reports import content, guard, opendata, rendering, selectors, services
+from cpinspect.reports.forms import CommentForm, CorrectionForm, ThematicForm
+from cpinspect.reports.models import ReportKind, ReportStatus
+
+
+def _log(request, report, action):
+    """A draft is not public: each view and download by a signed-in person is logged."""
+    if not report.is_public and request.user.is_authenticated:
+        access_log_record(
+            user=request.user, action=action, obj=report, inspection_id=report.inspection_id
+        )
+
+
+def _refused(request, error) -> None:
+    if isinstance(error, ValidationError):
+        for problems in error.message_dict.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        messages.error(request, str(error))
+
+
+@require_safe
+def report_list(request):
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "reports": selectors.published_reports(),
+            "drafts": selectors.thematic_drafts(request.user),
+            "can_build_thematic": access.can_build_thematic(request.user),
+        },
+    )
+
+
+@require_safe
+def report_detail(request, pk):
+    report = selectors.report_for(request.user, pk)
+    _log(request, report, AccessAction.VIEW)
+    user = request.user
+    inspection = report.inspection
+    comments = selectors.comments_for(user, report)
+    context = {
+        "report": report,
+        "article": rendering.article_of(report.html),
+        "versions": selectors.versions_of(user, report),
+        "newer": selectors.newer_version(report) if report.status == "superseded" else None,
+        "comments": comments,
+        "show_comments": access.can_see_report_comments(user, report),
+        "section_titles": {"summary": "Summary", **content.SECTION_TITLES},
+        "comment_form": CommentForm() if access.can_comment_on_report(user, report) else None,
+        "can_rebuild": report.status == ReportStatus.DRAFT
+        and inspection is not None
+        and access.can_build_report(user, inspection),
+        "can_send": report.status == ReportStatus.DRAFT
+        and inspection is not None
+        and inspection.status == Status.REPORTING
+        and access.can_send_report_for_check(user, inspection),
+        "can_publish": (
+            report.status == ReportStatus.FACTUAL_ACCURACY
+            or (report.kind == ReportKind.THEMATIC and report.status == ReportStatus.DRAFT)
+        )
+        and access.can_publish_report(user, report),
+        "can_correct": report.status == ReportStatus.PUBLISHED
+        and access.can_correct_report(user, report),
+    }
+    return render(request, "reports/report_page.html", context)
+
+
+@require_safe
+def report_pdf(request, pk):
+    report = selectors.report_for(request.user, pk)
+    _log(request, report, AccessAction.DOWNLOAD)
+    response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.pdf_file_name}"'
+    response["X-Content-SHA256"] = report.pdf_sha256
+    return response
+
+
+@require_safe
+def inspection_report(request, pk):
+    """The stable address of an inspection's report: its current published version, or the
+    draft the visitor may see."""
+    from cpinspect.programmes.models import Inspection
+
+    inspection = Inspection.objects.filter(pk=pk).first()
+    published = selectors.current_published_of(inspection) if inspection else None
+    if published is not None:
+        return redirect("report-detail", pk=published.pk)
+    if inspection is None or not request.user.is_authenticated:
+        raise Http404("No published report.")
+    inspection = inspection_for(request.user, pk)
+    visible = selectors.reports_of_inspection(request.user, inspection)
+    if not visible:
+        raise Http404("No report yet.")
+    return redirect("report-detail", pk=visible[0].pk)
+
+
+@login_required
+@require_POST
+def report_build(request, pk):
+    inspection = inspection_for(request.user, pk)
+    try:
+        report = services.report_build(inspection=inspection, user=request.user)
+    except (services.ReportRefused, guard.LeakFound) as refused:
+        _refused(request, refused)
+        return redirect("inspection-detail", pk=inspection.pk)
+    messages.success(request, "The draft report is built.")
+    return redirect("report-detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_send(request, pk):
+    report = selectors.report_for(request.user, pk)
+    try:
+        services.report_send_for_factual_accuracy(
+            report=report, user=request.user, note=request.POST.get("note", "")
+        )
+    except (services.ReportRefused, guard.LeakFound) as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, "The draft is with the force for its factual accuracy check.")
+    return redirect("report-detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_publish(request, pk):
+    report = selectors.report_for(request.user, pk)
+    try:
+        report = services.report_publish(report=report, user=request.user)
+    except (services.ReportRefused, guard.LeakFound) as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, "The report is published.")
+    return redirect("report-detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_comment(request, pk):
+    report = selectors.report_for(request.user, pk)
+    access.require(
+        access.can_comment_on_report(request.user, report),
+        "Only the force's liaison officer comments, during the factual accuracy check.",
+    )
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_comment_add(report=report, user=request.user, **form.cleaned_data)
+        except (services.ReportRefused, ValidationError) as refused:
+            _refused(request, refused)
+        else:
+            messages.success(request, "Your comment is recorded.")
+            return redirect("report-detail", pk=report.pk)
+    else:
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    return redirect("report-detail", pk=report.pk)
+
+
+@login_required
+def report_correct(request, pk):
+    report = selectors.report_for(request.user, pk)
+    access.require(access.can_correct_report(request.user, report), "Only a programme manager.")
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.report_correct(
+                report=report, user=request.user, note=form.cleaned_data["note"]
+            )
+        except (services.ReportRefused, guard.LeakFound, ValidationError) as refused:
+            _refused(request, refused)
+            return redirect("report-detail", pk=report.pk)
+        messages.success(request, f"Version {new.version} is published.")
+        return redirect("report-detail", pk=new.pk)
+    return render(
+        request,
+        "reports/correct_form.html",
+        {"report": report, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def thematic_new(request):
+    access.require(access.can_build_thematic(request.user), "Inspectorate staff only.")
+    candidates = selectors.thematic_candidates(request.user)
+    form = ThematicForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.thematic_build(
+                user=request.user,
+                inspections=list(form.cleaned_data["inspections"]),
+                title=form.cleaned_data["title"],
+            )
+        except (services.ReportRefused, guard.LeakFound, ValidationError) as refused:
+            _refused(request, refused)
+        else:
+            messages.success(request, "The draft thematic report is built.")
+            return redirect("report-detail", pk=report.pk)
+    return render(
+        request,
+        "reports/thematic_form.html",
+        {"form": form, "has_candidates": candidates.exists()},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- open data ------------------------------------------------------------------------------
+
+
+@require_safe
+def open_data(request):
+    return render(request, "reports/open_data.html", {"reports": selectors.published_reports()})
+
+
+def _download(response, file_name):
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+@require_safe
+def results_csv(request):
+    return _download(
+        HttpResponse(opendata.as_csv(), content_type="text/csv; charset=utf-8"),
+        "published-results.csv",
+    )
+
+
+@require_safe
+def results_json(request):
+    return _download(
+        JsonResponse(opendata.as_json(), json_dumps_params={"ensure_ascii": False, "indent": 1}),
+        "published-results.json",
+    )
+
+
+@require_safe
+def results_dictionary(request):
+    return render(
+        request,
+        "reports/results_dictionary.html",
+        {
+            "columns": opendata.COLUMNS,
+            "json_fields": opendata.JSON_FIELDS,
+            "markers": disclosure.MARKERS,
+            "licence_url": opendata.LICENCE_URL,
+        },
+    )
