@@ -10,7 +10,8 @@ template's own wording is ours and cannot name a case), for
 * the force's own reference of every sampled case and reserve (decrypted here, in memory, for
   the comparison only: nobody is shown it, so it is not a reveal and is not access-logged);
 * the writing of every examination (notes, free text, rationale), every resolution rationale
-  and every escalation's concern, as whole passages of 20 characters or more.
+  and every escalation's concern: a whole passage of 20 characters or more, or any run of
+  8 words of one (a quotation of part of a note).
 
 It reports *what kind* of thing it found, never the thing itself.
 """
@@ -25,8 +26,10 @@ from cpinspect.casefiles.models import SampledCase
 from cpinspect.findings.disclosure import _PSEUDONYM
 
 MIN_NOTE = 20  # shorter writing ("Yes", "See above") is too common to mean anything
+RUN_WORDS = 8  # a run of this many words of a note, found in a finding, is a quotation
 MIN_REFERENCE = 4
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[0-9a-z']+")
 
 
 class LeakFound(Exception):
@@ -59,6 +62,11 @@ def _references(inspection) -> list[str]:
         context = f"cpinspect/case/{inspection.pk}/{pseudonym}".encode()
         refs.append(pseudonymise.decrypt(bytes(blob), key, context).decode("utf-8"))
     return refs
+
+
+def _runs(text: str) -> set[str]:
+    words = _WORD.findall(text)
+    return {" ".join(words[i : i + RUN_WORDS]) for i in range(len(words) - RUN_WORDS + 1)}
 
 
 def texts_of(value) -> list[str]:
@@ -101,9 +109,10 @@ def findings(texts: list[str], inspections) -> list[str]:
         notes += _writings(audit.resolution_rationale)
     for escalation in Escalation.objects.filter(inspection_id__in=ids).only("concern"):
         notes += _writings(escalation.concern)
+    runs = {run for text in texts for run in _runs(_normal(text))}
     for note in notes:
         note = _normal(note)
-        if len(note) >= MIN_NOTE and note in flat:
+        if (len(note) >= MIN_NOTE and note in flat) or not runs.isdisjoint(_runs(note)):
             found.append("an inspector's note or rationale from a case file")
             break
     return sorted(set(found))

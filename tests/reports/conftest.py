@@ -30,7 +30,7 @@ def distinctive_draft(audit, grade, n):
     draft = complete_draft(audit, grade)
     draft.notes = {
         q: f"{NOTE_MARK} {n}/{q}: the record at entry 14 shows the officer did not see the child."
-        for q in draft.notes
+        for q in draft.answers
     }
     draft.texts = {
         q: f"{TEXT_MARK} {n}/{q}: the strategy discussion was held two days late."
@@ -64,7 +64,7 @@ def big_sample(inspection, people):
     return casefiles_services.sample_draw(
         extract=extract,
         user=people["lead"],
-        design=sampling.Design(size=48, method="proportional", minimum=3),
+        design=sampling.Design(size=30, method="proportional", minimum=2),
         seed=7,
     )
 
@@ -164,3 +164,50 @@ def reporting(inspection, people, graded_cases, findings):
     move(inspection, "moderation", people["lead"])
     move(inspection, "reporting", people["lead"])
     return inspection
+
+
+@pytest.fixture
+def quick_inspection(programme, people, reference):
+    """Essex, in reporting, with 70 graded, signed-off cases made by bulk inserts (fast)."""
+    from cpinspect.reports import synthetic
+
+    inspection = synthetic.graded_inspection(
+        programme=programme,
+        force=reference["essex"],
+        lead=people["lead"],
+        starts_on=dt.date(2026, 10, 5),
+        cases=70,
+        seed=5,
+    )
+    findings_services.judgement_record(
+        inspection=inspection,
+        user=people["lead"],
+        topic="leadership",
+        grade="good",
+        rationale="SECRETRATIONALE working notes.",
+    )
+    return inspection
+
+
+@pytest.fixture
+def quick_kent(programme, people, reference):
+    """Kent, in reporting, with 70 graded cases; led by the other lead."""
+    from cpinspect.reports import synthetic
+
+    return synthetic.graded_inspection(
+        programme=programme,
+        force=reference["kent"],
+        lead=people["other_lead"],
+        starts_on=dt.date(2026, 11, 16),
+        cases=70,
+        seed=6,
+    )
+
+
+def publish(inspection, people, lead_key="lead"):
+    """Build, send and publish the inspection's report through the services."""
+    from cpinspect.reports import services
+
+    report = services.report_build(inspection=inspection, user=people[lead_key])
+    report = services.report_send_for_factual_accuracy(report=report, user=people[lead_key])
+    return services.report_publish(report=report, user=people["programme_manager"])

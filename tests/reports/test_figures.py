@@ -1,0 +1,294 @@
+"""Every figure of a built report against an independent computation from the assessments,
+and every published table of counts through disclosure control."""
+
+import math
+import re
+from collections import Counter
+from io import BytesIO
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from cpinspect.assessments.models import Assessment
+from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
+from cpinspect.findings import disclosure
+from cpinspect.reports import rendering, services
+from tests.reports.conftest import publish
+
+pytestmark = pytest.mark.django_db
+GRADES = ["good", "requires_improvement", "inadequate"]
+
+
+def _wilson_fpc(x, n, big_n, z=1.959963984540054):
+    """Written out from the textbook formulas, sharing no code with the app."""
+    p = x / n
+    if big_n == n:
+        return p, p
+    n_eff = n * (big_n - 1) / (big_n - n)
+    centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = z / (1 + z * z / n_eff) * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff**2))
+    return max(centre - half, x / big_n), min(centre + half, (x + big_n - n) / big_n)
+
+
+def _half_up_percent(x, n):
+    """x/n as a percentage with one decimal, halves up, in integers only."""
+    tenths, remainder = divmod(x * 1000, n)
+    if 2 * remainder >= n:
+        tenths += 1
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def _first_grades(inspection):
+    """theme -> Counter of grades, straight from the submitted first examinations of the
+    signed-off usable cases (every synthetic case's final grade is its first grade)."""
+    rows = Assessment.objects.filter(
+        audit__inspection=inspection,
+        kind="first",
+        status="submitted",
+        audit__locked_at__isnull=False,
+        audit__case__status="sampled",
+    ).values_list("audit__case__stratum", "overall_grade")
+    found = {}
+    for theme, grade in rows:
+        found.setdefault(theme, Counter())[grade] += 1
+    return found
+
+
+def _kappa_linear(pairs):
+    index = {g: i for i, g in enumerate(GRADES)}
+    table = np.zeros((3, 3))
+    for a, b in pairs:
+        table[index[a], index[b]] += 1
+    n = table.sum()
+    weights = np.array([[1 - abs(i - j) / 2 for j in range(3)] for i in range(3)])
+    observed = (weights * table).sum() / n
+    expected = (weights * np.outer(table.sum(1), table.sum(0))).sum() / n**2
+    return (observed - expected) / (1 - expected)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return " ".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
+
+
+def test_every_figure_equals_an_independent_computation(quick_inspection, people):
+    report = services.report_build(inspection=quick_inspection, user=people["lead"])
+    expected = _first_grades(quick_inspection)
+    sample = quick_inspection.samples.get()
+    block = report.data["results"]
+    assert [r["theme"] for r in block["rows"]] == [t for t in CATEGORY_SLUGS if t in expected]
+    page = rendering.visible_text(report.html)
+    pdf = re.sub(r"\s+", " ", _pdf_text(report.pdf))
+    total = Counter()
+    for row in block["rows"]:
+        counts = expected[row["theme"]]
+        base = sum(counts.values())
+        total.update(counts)
+        assert row["base"] == (base if base > 5 else "[c]") or row["base"] == "[c]"
+        population = sample.population[row["theme"]]
+        for cell in row["cells"]:
+            x = counts.get(cell["grade"], 0)
+            if 1 <= x <= 5:
+                assert cell["count"] == "[c]"  # primary suppression, always
+            if cell["count"] == "[c]":
+                assert cell["percent"] is None and cell["interval_text"] == "[c]"
+                continue
+            assert cell["count"] == x
+            if row["base"] == "[c]":
+                assert cell["percent"] is None
+                continue
+            assert cell["percent_text"].split("%")[0] == _half_up_percent(x, base)
+            low, high = _wilson_fpc(x, base, population)
+            assert cell["low"] == pytest.approx(low, abs=1e-12)
+            assert cell["high"] == pytest.approx(high, abs=1e-12)
+            shown = f"{_half_up_percent(round(low * 1e6), 10**6)}% to "
+            assert cell["interval_text"].startswith(shown)
+            # the same figures are in the page and in the PDF
+            text = f"{x} ({cell['percent_text']})"
+            assert text in page and text in pdf
+    overall = block["overall"]
+    n = sum(total.values())
+    assert overall["base"] == n == report.data["results"]["cases"]
+    for cell in overall["cells"]:
+        if cell["count"] != "[c]":
+            assert cell["count"] == total[cell["grade"]]
+            big_n = sum(sample.population[t] for t in expected)
+            low, high = _wilson_fpc(total[cell["grade"]], n, big_n)
+            assert cell["low"] == pytest.approx(low, abs=1e-12)
+            assert cell["high"] == pytest.approx(high, abs=1e-12)
+    assert f"We graded {n} cases" in page and f"We graded {n} cases" in pdf
+
+    # methodology: the sample design and the moderation agreement
+    method = report.data["methodology"]
+    assert method["sample"]["seed"] == str(sample.seed)
+    assert method["sample"]["frame_sha256"] == sample.frame_sha256
+    assert sample.frame_sha256 in page
+    for row in method["sample"]["rows"]:
+        slug = next(s for s in CATEGORY_SLUGS if category_label(s).lower() == row["label"].lower())
+        for key, source in (("population", sample.population), ("drawn", sample.allocation)):
+            value = source[slug]
+            assert row[key] == ("[c]" if 1 <= value <= 5 else row[key])
+            if row[key] != "[c]":
+                assert row[key] == f"{value:,}"
+    pairs = []
+    for audit_id in set(
+        Assessment.objects.filter(
+            audit__inspection=quick_inspection, kind="moderation"
+        ).values_list("audit_id", flat=True)
+    ):
+        grades = dict(
+            Assessment.objects.filter(audit_id=audit_id).values_list("kind", "overall_grade")
+        )
+        pairs.append((grades["first"], grades["moderation"]))
+    agreement = method["agreement"]
+    assert agreement["cases"] == len(pairs)
+    same = sum(a == b for a, b in pairs)
+    assert agreement["percent_text"] == f"{100 * same / len(pairs):.1f}%"
+    assert agreement["kappa"] == pytest.approx(_kappa_linear(pairs), abs=0.005)
+
+
+def test_thematic_figures_pool_the_cases_of_the_chosen_inspections(
+    quick_inspection, quick_kent, people
+):
+    report = services.thematic_build(
+        user=people["analyst"], inspections=[quick_inspection, quick_kent], title="Two forces"
+    )
+    data = report.data
+    essex, kent = _first_grades(quick_inspection), _first_grades(quick_kent)
+    pooled = {t: essex.get(t, Counter()) + kent.get(t, Counter()) for t in {*essex, *kent}}
+    n = sum(sum(c.values()) for c in pooled.values())
+    assert data["results"]["cases"] == n == 140
+    assert data["coverage"]["forces"] == 2
+    assert [r["cases"] for r in data["coverage"]["rows"]] == [70, 70]
+    text = rendering.visible_text(report.html)
+    assert "140 cases across 2 forces" in text
+    assert "140 cases across 2 forces" in re.sub(r"\s+", " ", _pdf_text(report.pdf))
+    populations = {}
+    for inspection in (quick_inspection, quick_kent):
+        for theme, size in inspection.samples.get().population.items():
+            populations[theme] = populations.get(theme, 0) + size
+    for row in data["results"]["rows"]:
+        counts = pooled[row["theme"]]
+        base = sum(counts.values())
+        for cell in row["cells"]:
+            x = counts.get(cell["grade"], 0)
+            if cell["count"] == "[c]":
+                continue
+            assert cell["count"] == x
+            if cell["percent"] is not None:
+                low, high = _wilson_fpc(x, base, populations[row["theme"]])
+                assert cell["low"] == pytest.approx(low, abs=1e-12)
+                assert cell["high"] == pytest.approx(high, abs=1e-12)
+
+
+def _count_tables(html: str):
+    """(caption, first-token of each body cell) of every table that counts cases."""
+    counting = (
+        "Cases by theme and final grade",
+        "Cases examined in this part",
+        "Cases in the list and cases drawn",
+        "Cases excluded",
+        "Inspections and the cases graded",
+    )
+    for table in re.findall(r"<table\b.*?</table>", html, flags=re.S):
+        caption = re.search(r"<caption[^>]*>(.*?)</caption>", table, flags=re.S)
+        caption = caption.group(1).strip() if caption else ""
+        if not caption.startswith(counting):
+            continue
+        cells = re.findall(r'<td class="[^"]*cell--numeric[^"]*">(.*?)</td>', table, flags=re.S)
+        yield caption, [rendering.visible_text(c).split(" ")[0] for c in cells if c.strip()]
+
+
+def test_every_published_table_goes_through_disclosure_control(
+    quick_inspection, quick_kent, people, monkeypatch
+):
+    """Each table of counts in the report is what disclosure.protect (or protect_counts)
+    returned, and no count from 1 to 5 is ever shown."""
+    returned = []
+    real_protect, real_counts = disclosure.protect, disclosure.protect_counts
+
+    def protect(table, policy=None):
+        result = real_protect(table, policy)
+        returned.append(("table", table, result))
+        return result
+
+    def protect_counts(counts, policy=None, labels=()):
+        result = real_counts(counts, policy, labels)
+        returned.append(("counts", counts, result))
+        return result
+
+    monkeypatch.setattr(disclosure, "protect", protect)
+    monkeypatch.setattr(disclosure, "protect_counts", protect_counts)
+    force = publish(quick_inspection, people)
+    thematic = services.thematic_build(
+        user=people["analyst"], inspections=[quick_inspection, quick_kent], title="Two forces"
+    )
+    # the results table of each report is exactly one protected table
+    tables = [r for kind, _, r in returned if kind == "table"]
+    assert len(tables) == 2
+    for report, protected in zip((force, thematic), tables, strict=True):
+        block = report.data["results"]
+        assert [[c["count"] for c in row["cells"]] for row in block["rows"]] == [
+            list(row) for row in protected.cells
+        ]
+        assert [row["base"] for row in block["rows"]] == list(protected.row_totals)
+        assert [c["count"] for c in block["overall"]["cells"]] == list(protected.column_totals)
+        assert block["overall"]["base"] == protected.grand_total
+    # the methodology's three lists and exclusions, the thematic's coverage: protect_counts
+    assert sum(1 for kind, _, _ in returned if kind == "counts") == 5
+    for report in (force, thematic):
+        found = list(_count_tables(report.html))
+        assert found
+        for caption, values in found:
+            for value in values:
+                assert value in ("[c]", "0") or int(value.replace(",", "")) > 5, (caption, value)
+    # a theme's table in a section repeats the main table's published values, never others
+    rows = {r["theme"]: r for r in force.data["results"]["rows"]}
+    for section in force.data["sections"]:
+        for row in section.get("rows", []):
+            assert row == rows[row["theme"]]
+
+
+def test_a_change_is_published_only_where_both_reports_published_the_counts(
+    quick_inspection, people, programme, reference
+):
+    import datetime as dt
+
+    from cpinspect.reports import synthetic
+
+    earlier = publish(quick_inspection, people)
+    later_inspection = synthetic.graded_inspection(
+        programme=programme,
+        force=reference["essex"],
+        lead=people["lead"],
+        starts_on=dt.date(2027, 2, 1),
+        cases=70,
+        seed=9,
+    )
+    later = services.report_build(inspection=later_inspection, user=people["lead"])
+    changes = later.data["changes"]
+    assert changes["earlier"]["report_id"] == earlier.pk
+    before = {r["theme"]: r for r in earlier.data["results"]["rows"]}
+    before["overall"] = earlier.data["results"]["overall"]
+    now = {r["theme"]: r for r in later.data["results"]["rows"]}
+    now["overall"] = later.data["results"]["overall"]
+    shown = 0
+    for row in changes["rows"]:
+        for k, cell in enumerate(row["cells"]):
+            if row["theme"] not in before:
+                assert cell["text"] == "[z]"
+                continue
+            values = (
+                before[row["theme"]]["base"],
+                before[row["theme"]]["cells"][k]["count"],
+                now[row["theme"]]["base"],
+                now[row["theme"]]["cells"][k]["count"],
+            )
+            if any(v == "[c]" for v in values):
+                assert cell["text"] == "[c]"
+            else:
+                p1 = values[1] / values[0]
+                p2 = values[3] / values[2]
+                assert cell["difference"] == pytest.approx(p2 - p1)
+                shown += 1
+    assert shown > 0
