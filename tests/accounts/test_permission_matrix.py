@@ -430,6 +430,131 @@ FIELDWORK_MATRIX = [
 ]
 
 
+# --- reports (cpinspect.reports) -------------------------------------------------------------
+# A report row made directly (the access rules need its status and inspection, not a render).
+
+
+def _report(f, status):
+    from django.utils import timezone
+
+    from cpinspect.reports.models import Report
+
+    now = timezone.now()
+    published = status in ("published", "superseded")
+    return Report.objects.create(
+        kind="force",
+        inspection=f["inspection"],
+        status=status,
+        title="Essex report",
+        data={
+            "kind": "force",
+            "subject": {"force_code": "E23000028", "force_name": "Essex"},
+            "results": {"rows": [], "overall": None},
+        },
+        html="<!-- report:start --><p>Report</p><!-- report:end -->",
+        pdf=b"%PDF-1.7",
+        content_sha256="0" * 64,
+        pdf_sha256="0" * 64,
+        data_sha256="0" * 64,
+        built_at=now,
+        built_by=f["people"]["lead"],
+        published_at=now if published else None,
+        published_by=f["people"]["programme_manager"] if published else None,
+    )
+
+
+def _report_url(name, status):
+    return lambda f: reverse(name, args=[_report(f, status).pk])
+
+
+INSPECTORATE = STAFF  # every inspectorate role in the matrix
+MATRIX += [
+    ("reports list", "get", lambda f: reverse("report-list"), expect(200)),
+    ("open data", "get", lambda f: reverse("open-data"), expect(200)),
+    ("open data: results csv", "get", lambda f: reverse("open-data-results-csv"), expect(200)),
+    ("open data: results json", "get", lambda f: reverse("open-data-results-json"), expect(200)),
+    (
+        "open data: results dictionary",
+        "get",
+        lambda f: reverse("open-data-results-dictionary"),
+        expect(200),
+    ),
+    ("api: reports", "get", lambda f: "/api/reports/", expect(200)),
+    (
+        "draft report",
+        "get",
+        _report_url("report-detail", "draft"),
+        only(INSPECTORATE, anonymous=404),
+    ),
+    (
+        "draft report pdf",
+        "get",
+        _report_url("report-pdf", "draft"),
+        only(INSPECTORATE, anonymous=404),
+    ),
+    (
+        "report in factual accuracy check",
+        "get",
+        _report_url("report-detail", "factual_accuracy"),
+        only(INSPECTORATE | {"liaison"}, anonymous=404),
+    ),  # the subject force's liaison officer only: another force's gets 404
+    (
+        "report pdf in factual accuracy check",
+        "get",
+        _report_url("report-pdf", "factual_accuracy"),
+        only(INSPECTORATE | {"liaison"}, anonymous=404),
+    ),
+    ("published report", "get", _report_url("report-detail", "published"), expect(200)),
+    ("published report pdf", "get", _report_url("report-pdf", "published"), expect(200)),
+    (
+        "api: published report",
+        "get",
+        lambda f: f"/api/reports/{_report(f, 'published').pk}/",
+        expect(200),
+    ),
+    (
+        "api: draft report",
+        "get",
+        lambda f: f"/api/reports/{_report(f, 'draft').pk}/",
+        expect(404),
+    ),
+    (
+        "comment on a report (POST)",
+        "post",
+        _report_url("report-comment", "factual_accuracy"),
+        {**only(INSPECTORATE | {"liaison"}, ok=403), "liaison": 302},
+    ),  # the form is invalid here: the liaison officer is sent back to the report
+    (
+        "publish a report (POST)",
+        "post",
+        _report_url("report-publish", "factual_accuracy"),
+        {**only(INSPECTORATE | {"liaison"}, ok=403), "programme_manager": 302},
+    ),  # allowed, then refused with a message: the inspection is still in fieldwork
+    (
+        "correct a report",
+        "get",
+        _report_url("report-correct", "published"),
+        {**only(SIGNED_IN, ok=403), "programme_manager": 200},
+    ),
+    (
+        "build a report (POST)",
+        "post",
+        lambda f: reverse("report-build", args=[f["inspection"].pk]),
+        {
+            **only(INSPECTORATE | {"liaison"}, ok=403),
+            "lead": 302,
+            "analyst": 302,
+        },
+    ),  # allowed for the lead and the analyst, then refused with a message (fieldwork)
+    (
+        "thematic report builder",
+        "get",
+        lambda f: reverse("report-thematic-new"),
+        only(INSPECTORATE, refused=403),
+    ),
+]
+
+
 @pytest.fixture
 def world(inspection, planned_inspection, joint_inspection, kent_inspection, people):
     return {
