@@ -58,7 +58,7 @@ def grades_chart(block: dict, *, chart_id: str, title: str, description: str) ->
         colour = GRADE_COLOURS.get(grade["key"], "#505a5f")
         out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>')
         out.append(f'<text x="{x + 16}" y="16" fill="#0b0c0c">{escape(grade["label"])}</text>')
-        x += 24 + 7 * len(grade["label"])
+        x += 34 + 6.2 * len(grade["label"])
     plot_bottom = height - AXIS_HEIGHT
     # grid and axis
     for tick in (0, 25, 50, 75, 100):
@@ -89,7 +89,7 @@ def grades_chart(block: dict, *, chart_id: str, title: str, description: str) ->
             if cell["percent"] is None:
                 out.append(
                     f'<text x="{LABEL_WIDTH + 4}" y="{by + BAR - 2}" fill="#505a5f">'
-                    f"{escape(label)} (not shown)</text>"
+                    f"{escape(label)}</text>"
                 )
                 continue
             end = _x(cell["percent"])

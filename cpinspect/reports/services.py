@@ -283,14 +283,19 @@ def report_correct(*, report: Report, user, note: str) -> Report:
     old.status = ReportStatus.SUPERSEDED
     old.superseded_at = now
     old.save(update_fields=["status", "superseded_at"])
-    new.status = ReportStatus.PUBLISHED
     new.published_at, new.published_by = now, user
     _render(new, ReportStatus.PUBLISHED, now, inspections)
-    _save(new)
     if old.kind == ReportKind.THEMATIC:
+        # A published report's set of inspections is fixed (a trigger): fill it first.
+        new.status = ReportStatus.DRAFT
+        new.published_at = new.published_by = None
+        _save(new)
         ReportInspection.objects.bulk_create(
             [ReportInspection(report=new, inspection=i) for i in inspections]
         )
+        new.published_at, new.published_by = now, user
+    new.status = ReportStatus.PUBLISHED
+    _save(new)
     report.refresh_from_db()
     return new
 
