@@ -45,7 +45,10 @@ def versions_of(user, report) -> list[Report]:
             chain = nxt
         rows = Report.objects.filter(pk__in=pks)
     return list(
-        rows.filter(access.report_filter(user)).defer(*LIST_FIELDS).order_by("-version", "-pk")
+        rows.filter(access.report_filter(user))
+        .distinct()
+        .defer(*LIST_FIELDS)
+        .order_by("-version", "-pk")
     )
 
 
@@ -76,6 +79,7 @@ def reports_of_inspection(user, inspection) -> list[Report]:
     return list(
         Report.objects.filter(kind=ReportKind.FORCE, inspection=inspection)
         .filter(access.report_filter(user))
+        .distinct()
         .defer(*LIST_FIELDS)
         .order_by("-version", "-pk")
     )
