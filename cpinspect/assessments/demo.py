@@ -17,8 +17,6 @@ with grades that vary by theme; every note, rationale and concern starts with "[
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 from collections import defaultdict
 from collections.abc import Iterator
@@ -213,48 +211,31 @@ def _refresh(audit: CaseAudit) -> CaseAudit:
     return CaseAudit.objects.select_related("case", "examiner", "moderator").get(pk=audit.pk)
 
 
-# Question sets already built, by the content of the snapshot they came from and the theme.
-_BUILT: dict[tuple[str, str], questionsets.CaseQuestionSet] = {}
-
-
 @contextmanager
-def _question_sets_read_once() -> Iterator[None]:
-    """While the demo runs, the question sets are read once.
+def _setup_read_once() -> Iterator[None]:
+    """While the demo runs, an inspection's fixed question sets are fetched as stored.
 
-    ``services.question_sets_fix`` re-reads and re-checks every YAML file on each call (its
-    ``get_or_create`` defaults are built even when the setup exists), and
-    ``services.question_set_for`` rebuilds the sets from the stored snapshot through YAML each
-    time: about a second of CPU per saved assessment, and the demo saves over a hundred. Here
-    a stored setup is fetched as it is, and a set is built once per snapshot content and theme
-    (the sets are frozen dataclasses). The services' code is untouched; this can go once they
-    cache for themselves."""
-    fix, question_set_for = services.question_sets_fix, services.question_set_for
-    digests: dict[int, str] = {}  # setup id -> digest of its snapshot (fixed once)
+    ``services.question_sets_fix`` builds its ``get_or_create`` defaults on every call, even
+    when the setup exists: ``questionsets.snapshot()`` and ``available()`` re-read and re-check
+    every YAML file, about 0.4 s of CPU a call, and each saved assessment calls it three times
+    (the demo saves over a hundred: a minute). The setup is the same either way; the services'
+    code is untouched, and this can go once they build the defaults only when needed."""
+    fix = services.question_sets_fix
 
     def fix_once(inspection):
         return FieldworkSetup.objects.filter(inspection=inspection).first() or fix(inspection)
 
-    def question_set_once(audit):
-        setup = fix_once(audit.inspection)
-        if setup.pk not in digests:
-            content = json.dumps(setup.question_sets, sort_keys=True).encode()
-            digests[setup.pk] = hashlib.sha256(content).hexdigest()
-        key = (digests[setup.pk], audit.case.stratum)
-        if key not in _BUILT:
-            _BUILT[key] = question_set_for(audit)
-        return _BUILT[key]
-
-    services.question_sets_fix, services.question_set_for = fix_once, question_set_once
+    services.question_sets_fix = fix_once
     try:
         yield
     finally:
-        services.question_sets_fix, services.question_set_for = fix, question_set_for
+        services.question_sets_fix = fix
 
 
 def add_demo_fieldwork(inspection, *, complete: bool, seed: int = SEED) -> DemoFieldwork:
     """Make the demo's case-file audit of ``inspection`` (its sample must be drawn): the whole
     of fieldwork (``complete``) or fieldwork under way. The caller makes the status moves."""
-    with _question_sets_read_once():
+    with _setup_read_once():
         return _add_demo_fieldwork(inspection, complete=complete, seed=seed)
 
 

@@ -1,9 +1,10 @@
 """The demo data set: one user per role, and a programme with inspections in several statuses.
 
 Two inspections have a case-file audit (``assessments.demo``): Essex, in fieldwork, has one
-under way; Staffordshire, in reporting, finished its fieldwork (every case examined, moderated
-where the rule picked it, resolved and signed off) before moving on to moderation and
-reporting.
+under way; Staffordshire finished its fieldwork (every case examined, moderated where the rule
+picked it, resolved and signed off) before moving on to moderation and reporting. The
+Staffordshire fieldwork is done by ``finish_demo_fieldwork()``, after the year's plan is solved
+(see there why).
 
 Everything here is fictional and marked as demo data. Running it again changes nothing but the
 demo users' passwords (which are printed, so that whoever runs the demo can sign in).
@@ -47,12 +48,27 @@ PEOPLE = [
     DemoPerson("lead2", "Lou Lead (demo)", Role.LEAD_INSPECTOR),
     DemoPerson("inspector", "Ira Inspector (demo)", Role.INSPECTOR),
     DemoPerson("inspector2", "Ines Inspector (demo)", Role.INSPECTOR),
-    DemoPerson("inspector3", "Ivo Inspector (demo)", Role.INSPECTOR),
-    DemoPerson("inspector4", "Isla Inspector (demo)", Role.INSPECTOR),
     DemoPerson("analyst", "Ana Analyst (demo)", Role.ANALYST),
     DemoPerson("partner", "Pia Partner (demo)", Role.PARTNER_INSPECTOR, inspectorate_code="ofsted"),
     DemoPerson("liaison", "Lia Liaison (demo)", Role.FORCE_LIAISON, force_code="E23000028"),
 ]
+
+# The fieldwork team that joins Staffordshire's inspection once the year's plan is solved: the
+# planner (scheduling.demo) gives every demo inspector there at the time a profile and plans
+# them, and three more people make a different problem that takes the solver twice as long.
+FIELDWORK_PEOPLE = [
+    DemoPerson("inspector3", "Ivo Inspector (demo)", Role.INSPECTOR),
+    DemoPerson("inspector4", "Isla Inspector (demo)", Role.INSPECTOR),
+    DemoPerson("moderator", "Mo Moderator (demo)", Role.INSPECTOR),
+]
+# The inspection whose whole fieldwork the demo does (the force's code), and who joins its team.
+FIELDWORK_COMPLETED = "E23000015"  # Staffordshire, in reporting
+FIELDWORK_TEAM = [
+    ("inspector3", TeamRole.INSPECTOR),
+    ("inspector4", TeamRole.INSPECTOR),
+    ("moderator", TeamRole.MODERATOR),
+]
+EMAIL_OFF = "django.core.mail.backends.dummy.EmailBackend"
 
 # (kind, subject code, fieldwork start, status to reach, team as (person key, team role))
 INSPECTIONS = [
@@ -90,9 +106,6 @@ INSPECTIONS = [
         [
             ("lead2", TeamRole.LEAD),
             ("inspector", TeamRole.INSPECTOR),
-            ("inspector3", TeamRole.INSPECTOR),
-            ("inspector4", TeamRole.INSPECTOR),
-            ("inspector2", TeamRole.MODERATOR),
             ("analyst", TeamRole.ANALYST),
         ],
     ),
@@ -118,9 +131,6 @@ INSPECTIONS = [
         [("lead", TeamRole.LEAD)],
     ),
 ]
-# The inspection whose fieldwork the demo completes (sample, every case assessed, moderated,
-# resolved, signed off) on its way to its status; the force's code.
-FIELDWORK_COMPLETED = "E23000015"  # Staffordshire, in reporting
 
 
 def _path_to(target):
@@ -155,8 +165,8 @@ def _ensure_user(person: DemoPerson, password: str) -> User:
 def build_demo(password: str | None = None) -> dict[str, str]:
     """Create (or refresh) the demo; returns {email: password} for the demo users.
 
-    No e-mail leaves the demo: its escalations would tell leads at .invalid addresses."""
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+    No e-mail leaves the demo: its escalation would tell a lead at an .invalid address."""
+    with override_settings(EMAIL_BACKEND=EMAIL_OFF):
         return _build_demo(password)
 
 
@@ -194,13 +204,11 @@ def _build_demo(password: str | None) -> dict[str, str]:
         for key, team_role in team:
             services.team_member_add(inspection=inspection, user=users[key], role=team_role)
         if subject == FIELDWORK_COMPLETED:
-            # Fieldwork from the (synthetic) extract to the last case signed off, then on.
+            # In fieldwork, from a synthetic extract; finish_demo_fieldwork() does the rest.
             _advance(inspection, Status.FIELDWORK, users)
             lead = inspection.team.get(role=TeamRole.LEAD).user
             with pghistory.context(user=lead.pk, source="demo"):
                 add_demo_extract(inspection, lead, rows=1500, seed=2015)
-            add_demo_fieldwork(inspection, complete=True)
-            _advance(inspection, target, users, since=Status.FIELDWORK)
             continue
         _advance(inspection, target, users)
         if target == Status.FIELDWORK and kind == InspectionType.CHILD_PROTECTION:
@@ -208,6 +216,42 @@ def _build_demo(password: str | None) -> dict[str, str]:
             with pghistory.context(user=users["lead"].pk, source="demo"):
                 add_demo_extract(inspection, users["lead"])
             add_demo_fieldwork(inspection, complete=False)
+    return credentials
+
+
+def finish_demo_fieldwork(password: str | None = None) -> dict[str, str]:
+    """Staffordshire's fieldwork, done: its fieldwork team joins, every case is examined,
+    moderated where the rule picks it, resolved and signed off, one escalation acknowledged,
+    and the inspection moves on through moderation to reporting. Returns {email: password}
+    for the fieldwork team. Call it after ``build_demo`` and the year's plan (see
+    ``FIELDWORK_PEOPLE``); a second run only sets new passwords."""
+    with override_settings(EMAIL_BACKEND=EMAIL_OFF):
+        return _finish_demo_fieldwork(password)
+
+
+@transaction.atomic
+def _finish_demo_fieldwork(password: str | None) -> dict[str, str]:
+    credentials = {}
+    users = {}
+    for person in FIELDWORK_PEOPLE:
+        chosen = password or secrets.token_urlsafe(12)
+        users[person.key] = _ensure_user(person, chosen)
+        credentials[person.email] = chosen
+    inspection = Inspection.objects.filter(
+        programme__name="2026/27",
+        kind=InspectionType.CHILD_PROTECTION,
+        force__code=FIELDWORK_COMPLETED,
+        status=Status.FIELDWORK,
+        case_audits__isnull=True,
+    ).first()
+    if inspection is None:
+        return credentials  # done already
+    for key, team_role in FIELDWORK_TEAM:
+        services.team_member_add(inspection=inspection, user=users[key], role=team_role)
+    add_demo_fieldwork(inspection, complete=True)
+    target = next(target for _, code, _, target, _ in INSPECTIONS if code == FIELDWORK_COMPLETED)
+    planner = User.objects.get(email=next(p.email for p in PEOPLE if p.key == "planner"))
+    _advance(inspection, target, {"planner": planner}, since=Status.FIELDWORK)
     return credentials
 
 

@@ -11,7 +11,9 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from cpinspect.accounts.models import Role, User
+from cpinspect.demo.builder import FIELDWORK_PEOPLE
 from cpinspect.programmes.models import Inspection, StatusChange
+from cpinspect.scheduling.models import InspectorProfile
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -33,6 +35,10 @@ def test_demo_builds_one_user_per_role_and_inspections_in_several_statuses(capsy
     ]
     output = capsys.readouterr().out
     assert "lead@demo.cpinspect.invalid" in output and "demo password 123" in output
+    # The fieldwork team joins after the year's plan is solved, so the plan is not theirs.
+    fieldwork_team = User.objects.filter(email__in=[p.email for p in FIELDWORK_PEOPLE])
+    assert fieldwork_team.count() == 3 and "moderator@demo.cpinspect.invalid" in output
+    assert not InspectorProfile.objects.filter(user__in=fieldwork_team).exists()
 
     before = (Inspection.objects.count(), StatusChange.objects.count(), User.objects.count())
     call_command("demo", no_serve=True)  # a second run reuses what is there

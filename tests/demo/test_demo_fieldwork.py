@@ -26,8 +26,9 @@ from cpinspect.programmes.models import Inspection, TeamRole
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo built once for the module, then rolled back; each test runs inside it."""
-    from cpinspect.demo.builder import build_demo
+    """The demo built once for the module (without the year's plan), then rolled back; each
+    test runs inside it."""
+    from cpinspect.demo.builder import build_demo, finish_demo_fieldwork
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CPINSPECT_CASEFILES_DIR", str(tmp_path_factory.mktemp("casefiles")))
@@ -35,6 +36,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         with django_db_blocker.unblock(), transaction.atomic():
             call_command("load_reference_data", stdout=io.StringIO())
             build_demo(password="demo password 123")
+            finish_demo_fieldwork(password="demo password 123")  # (the plan is not needed)
             yield
             transaction.set_rollback(True)
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
-from cpinspect.demo.builder import build_demo
+from cpinspect.demo.builder import build_demo, finish_demo_fieldwork
 from cpinspect.scheduling.demo import build_demo_plan
 
 
@@ -40,6 +40,8 @@ class Command(BaseCommand):
         self.stdout.write("Solving the year's programme plan (a few seconds)...")
         plan = build_demo_plan()
         self.stdout.write(f"Programme plan: {plan}, solver status {plan.solver_status}.")
+        # after the plan, which it would change (see builder.FIELDWORK_PEOPLE)
+        credentials |= finish_demo_fieldwork(password=password)
         self.stdout.write(
             self.style.SUCCESS("\nDemo users (demo data only; passwords change every run):")
         )
