@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pghistory
 
 from cpinspect.assessments import questionsets, services
-from cpinspect.assessments.models import CaseAudit, FieldworkSetup, Grade, Kind
+from cpinspect.assessments.models import CaseAudit, Grade, Kind
 from cpinspect.casefiles.schema import category_label
 from cpinspect.programmes.models import TeamRole
 
@@ -211,32 +209,10 @@ def _refresh(audit: CaseAudit) -> CaseAudit:
     return CaseAudit.objects.select_related("case", "examiner", "moderator").get(pk=audit.pk)
 
 
-@contextmanager
-def _setup_read_once() -> Iterator[None]:
-    """While the demo runs, an inspection's fixed question sets are fetched as stored.
-
-    ``services.question_sets_fix`` builds its ``get_or_create`` defaults on every call, even
-    when the setup exists: ``questionsets.snapshot()`` and ``available()`` re-read and re-check
-    every YAML file, about 0.4 s of CPU a call, and each saved assessment calls it three times
-    (the demo saves over a hundred: a minute). The setup is the same either way; the services'
-    code is untouched, and this can go once they build the defaults only when needed."""
-    fix = services.question_sets_fix
-
-    def fix_once(inspection):
-        return FieldworkSetup.objects.filter(inspection=inspection).first() or fix(inspection)
-
-    services.question_sets_fix = fix_once
-    try:
-        yield
-    finally:
-        services.question_sets_fix = fix
-
-
 def add_demo_fieldwork(inspection, *, complete: bool, seed: int = SEED) -> DemoFieldwork:
     """Make the demo's case-file audit of ``inspection`` (its sample must be drawn): the whole
     of fieldwork (``complete``) or fieldwork under way. The caller makes the status moves."""
-    with _setup_read_once():
-        return _add_demo_fieldwork(inspection, complete=complete, seed=seed)
+    return _add_demo_fieldwork(inspection, complete=complete, seed=seed)
 
 
 def _add_demo_fieldwork(inspection, *, complete: bool, seed: int) -> DemoFieldwork:

@@ -21,9 +21,11 @@ from django.test.utils import override_settings
 from cpinspect.accounts.models import Role, User
 from cpinspect.assessments.demo import add_demo_fieldwork
 from cpinspect.casefiles.demo import add_demo_extract
+from cpinspect.findings.demo import add_demo_findings
 from cpinspect.programmes import services
 from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status, TeamRole
 from cpinspect.registry.models import Council, Force, Inspectorate
+from cpinspect.reports.demo import add_demo_report
 
 DEMO_DOMAIN = "demo.cpinspect.invalid"  # .invalid can never be a real mail domain
 
@@ -252,6 +254,17 @@ def _finish_demo_fieldwork(password: str | None) -> dict[str, str]:
     target = next(target for _, code, _, target, _ in INSPECTIONS if code == FIELDWORK_COMPLETED)
     planner = User.objects.get(email=next(p.email for p in PEOPLE if p.key == "planner"))
     _advance(inspection, target, {"planner": planner}, since=Status.FIELDWORK)
+    # findings (its cause of concern proposes a follow-up), then the published report
+    lead = inspection.team.get(role=TeamRole.LEAD).user
+    with pghistory.context(user=lead.pk, source="demo"):
+        add_demo_findings(inspection, lead)
+        add_demo_report(
+            inspection,
+            lead,
+            publisher=planner,
+            comment="[Demo data] The force asks that the date of its new missing persons "
+            "policy (March) be stated.",
+        )
     return credentials
 
 

@@ -554,7 +554,7 @@ def thematic_report_data(inspections, title: str) -> dict:
     per_inspection = []
     for inspection in inspections:
         graded = results_module.final_grades(inspection)
-        own = results_module._populations(inspection)  # noqa: SLF001 (the same rule as a force report)
+        own = results_module.populations_of(inspection)
         for theme in {t for t, _ in graded}:
             if theme in own:
                 populations[theme] = populations.get(theme, 0) + own[theme]

@@ -68,7 +68,7 @@ def final_grades(inspection) -> list[tuple[str, str]]:
     )
 
 
-def _populations(inspection) -> dict[str, int]:
+def populations_of(inspection) -> dict[str, int]:
     sample = inspection.samples.order_by("-drawn_at").first()
     return {k: int(v) for k, v in (sample.population if sample else {}).items()}
 
@@ -111,12 +111,13 @@ def results_of_cases(
         themes.append(
             _theme_result(theme, category_label(theme), by_theme[theme], population, earlier)
         )
-    known = all(theme in populations for theme in by_theme) and populations
+    # the overall population only when every theme's was kept (known and not too small)
+    kept = all(t.population is not None for t in themes) and bool(themes)
     overall = _theme_result(
         OVERALL,
         "All themes",
         [g for _, g in cases],
-        sum(populations[t] for t in by_theme) if known else None,
+        sum(t.population for t in themes) if kept else None,
         previous.overall if previous is not None else None,
     )
     return Results(
@@ -149,7 +150,7 @@ def inspection_results(inspection, *, compare: bool = True) -> Results:
     previous = previous_inspection(inspection) if compare else None
     earlier = inspection_results(previous, compare=False) if previous is not None else None
     return results_of_cases(
-        inspection.pk, final_grades(inspection), _populations(inspection), earlier
+        inspection.pk, final_grades(inspection), populations_of(inspection), earlier
     )
 
 

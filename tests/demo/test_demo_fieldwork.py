@@ -101,14 +101,24 @@ def test_completed_fieldwork_every_case_examined_moderated_resolved_and_signed_o
     assert escalation.acknowledged_by_force.startswith(DEMO)
     assert escalation.concern.startswith(DEMO) and escalation.recorded_by == lead
 
-    # Fieldwork done, the inspection went on through moderation to reporting.
-    assert staffordshire.status == "reporting"
+    # Fieldwork done, the inspection went on through moderation and reporting, its findings
+    # were recorded and its report checked by the force and published.
+    assert staffordshire.status == "published"
     assert list(staffordshire.status_changes.values_list("to_status", flat=True)) == [
         "notified",
         "fieldwork",
         "moderation",
         "reporting",
+        "factual_accuracy",
+        "published",
     ]
+    from cpinspect.findings.models import CauseOfConcern, FollowUpProposal, Judgement
+    from cpinspect.reports.models import Report
+
+    assert Judgement.objects.filter(inspection=staffordshire).count() == 5
+    assert CauseOfConcern.objects.get(inspection=staffordshire).recommendations.count() == 2
+    assert FollowUpProposal.objects.filter(inspection=staffordshire).exists()
+    assert Report.objects.get(inspection=staffordshire, status="published").content_sha256
 
 
 @pytest.mark.django_db

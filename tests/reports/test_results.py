@@ -117,3 +117,11 @@ def test_topic_grades_count_the_section_grades_of_signed_off_cases(inspection, g
             expected[answers[question]] += 1
         assert counts[topic] == expected
     assert sum(counts["investigation"].values()) == signed.count() == len(graded) - 2
+
+
+def test_a_theme_with_too_small_a_frame_drops_the_overall_population():
+    cases = [("missing_children", "good")] * 5 + [("online_abuse", "good")] * 4
+    found = results.results_of_cases(1, cases, {"missing_children": 3, "online_abuse": 40})
+    assert found.theme("missing_children").population is None
+    assert found.theme("online_abuse").population == 40
+    assert found.overall.population is None and found.overall.base == 9
