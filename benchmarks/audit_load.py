@@ -284,7 +284,8 @@ class Browser:
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_INPUT = re.compile(r'<input type="hidden" name="version" value="(\d+)">')
-RADIO = re.compile(r'name="(answer-[^"]+|overall_grade)" type="radio" value="([^"]*)"( checked)?')
+RADIO = re.compile(r'name="(answer-[^"]+)" type="radio" value="([^"]*)"( checked)?')
+GRADE = "answer-overall_grade"  # the case's overall grade: the core set's last question
 TEXTAREA = re.compile(r'<textarea[^>]*\sname="([^"]+)"[^>]*>(.*?)</textarea>', re.S)
 ASSESS_LINK = re.compile(r'href="/inspections/\d+/fieldwork/cases/(\d+)/assess/"')
 
@@ -331,13 +332,13 @@ class Form:
             "answers": answers,
             "texts": free,
             "notes": notes,
-            "grade": self.checked.get("overall_grade", ""),
+            "grade": self.checked.get(GRADE, ""),
             "rationale": self.texts.get("rationale", ""),
         }
 
     def change(self, rng: random.Random, label: str) -> None:
         """A few answers changed and a note written, as a person does between autosaves."""
-        radios = [n for n in self.choices if n.startswith("answer-")]
+        radios = [n for n in self.choices if n != GRADE]
         for name in rng.sample(radios, min(3, len(radios))):
             self.checked[name] = rng.choice(self.choices[name])
         notes = [n for n in self.texts if n.startswith("note-")]
@@ -345,8 +346,8 @@ class Form:
         free = [n for n in self.texts if n.startswith("answer-")]
         if free and rng.random() < 0.3:
             self.texts[rng.choice(free)] = f"{label}: the child was seen the same day."
-        if rng.random() < 0.3:
-            self.checked["overall_grade"] = rng.choice(self.choices["overall_grade"])
+        if GRADE in self.choices and rng.random() < 0.3:
+            self.checked[GRADE] = rng.choice(self.choices[GRADE])
         self.texts["rationale"] = f"{label}: the reasons so far."
 
     def fields(self) -> list[tuple[str, str]]:
