@@ -14,7 +14,7 @@ from tests.casefiles.conftest import TODAY, synthetic_csv
 
 pytestmark = pytest.mark.django_db
 
-TEAM = {"lead", "inspector", "analyst"}  # moderator is on the team too but not a VISITOR
+TEAM = {"lead", "inspector", "moderator", "analyst"}  # the inspection fixture's team
 
 
 def only(allowed, ok=200, refused=404, anonymous=302):
