@@ -36,6 +36,29 @@ def national_picture(request):
     )
 
 
+@require_safe
+def national_report_pdf(request):
+    """The national picture as an accessible PDF (PDF/UA), for the chosen assessment."""
+    from django.template.loader import render_to_string
+
+    from cpinspect.reports.rendering import render_pdf
+
+    assessments = selectors.published_assessments()
+    form = AssessmentForm(request.GET or None, assessments=assessments)
+    key = form.cleaned_data["assessment"] if form.is_bound and form.is_valid() else None
+    if form.is_bound and key is None:
+        raise Http404("No such assessment.")
+    picture = selectors.national_picture(key, assessments) if assessments else None
+    if picture is None:
+        raise Http404("No published grades are loaded.")
+    html = render_to_string(
+        "national/report.html",
+        {"picture": picture, "markers": dfe.MARKER_MEANINGS, "attribution": opendata.ATTRIBUTION},
+    )
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    return _download(response, f"national-picture-{picture.assessment.key}.pdf")
+
+
 def _download(response, file_name):
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
