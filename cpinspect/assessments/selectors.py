@@ -31,9 +31,11 @@ def audits_for(user, inspection):
 
 def audit_for(user, inspection, case_id: int) -> CaseAudit:
     try:
-        return audits_for(user, inspection).get(case_id=case_id)
+        audit = audits_for(user, inspection).get(case_id=case_id)
     except CaseAudit.DoesNotExist as exc:
         raise Http404("No such case in this inspection's audit.") from exc
+    audit.inspection = inspection  # the caller's, whose team is already loaded
+    return audit
 
 
 def worklist_for(user, inspection):

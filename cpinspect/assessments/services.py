@@ -92,9 +92,11 @@ def _require_unlocked(audit: CaseAudit) -> None:
 
 def question_sets_fix(inspection) -> FieldworkSetup:
     """Fix the question sets on the inspection (once; later calls return the same)."""
-    setup = FieldworkSetup.objects.filter(inspection=inspection).first()
-    if setup is not None:  # the usual case; the snapshot below re-reads every file (0.4 s)
-        return setup
+    try:  # the usual case; the snapshot below re-reads every file (0.4 s). Cached on the
+        # instance, so the views' second call (and a save's further ones) read nothing
+        return inspection.fieldwork_setup
+    except FieldworkSetup.DoesNotExist:
+        pass
     setup, created = FieldworkSetup.objects.get_or_create(
         inspection=inspection,
         defaults={
@@ -104,6 +106,7 @@ def question_sets_fix(inspection) -> FieldworkSetup:
     )
     if created:
         log.info("inspection %s: question sets fixed %s", inspection.pk, setup.versions)
+    inspection.fieldwork_setup = setup
     return setup
 
 
@@ -194,6 +197,7 @@ def assessment_open(*, audit: CaseAudit, user) -> Assessment:
         kind=kind,
         defaults={"examiner": user, "updated_by": user, "writing": _empty_writing()},
     )
+    assessment.audit = audit  # the caller's, with its inspection, team and case loaded
     return assessment
 
 
