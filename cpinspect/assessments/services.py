@@ -6,11 +6,9 @@ Every function checks access first (rules in accounts/access.py) and refuses a l
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -112,14 +110,20 @@ def question_sets_fix(inspection) -> FieldworkSetup:
 
 def question_set_for(audit: CaseAudit) -> questionsets.CaseQuestionSet:
     setup = question_sets_fix(audit.inspection)
-    return _question_set(audit.case.stratum, json.dumps(setup.question_sets, sort_keys=True))
+    return _question_set(setup.pk, audit.case.stratum, setup)
 
 
-@lru_cache(maxsize=64)
-def _question_set(theme: str, snapshot_json: str) -> questionsets.CaseQuestionSet:
-    """Rebuilding a set from its snapshot re-checks it (about 0.2 s), so each content is
-    built once per process; keyed by the content itself, it can never be served stale."""
-    return questionsets.load_for_theme(theme, snapshot=json.loads(snapshot_json))
+_QUESTION_SETS: dict[tuple[int, str], questionsets.CaseQuestionSet] = {}
+
+
+def _question_set(setup_id: int, theme: str, setup: FieldworkSetup):
+    """Rebuilding a set from its snapshot re-checks it (about 0.2 s). A fixed setup is never
+    changed (no service writes it after creation), so each (setup, theme) is built once per
+    process, keyed by the row's id rather than by re-encoding its 29 KB snapshot per call."""
+    key = (setup_id, theme)
+    if key not in _QUESTION_SETS:
+        _QUESTION_SETS[key] = questionsets.load_for_theme(theme, snapshot=setup.question_sets)
+    return _QUESTION_SETS[key]
 
 
 # --- allocation -------------------------------------------------------------------------------

@@ -42,7 +42,3 @@ def take(extract) -> bytes | None:
         )
     finally:
         path.unlink(missing_ok=True)
-
-
-def discard(extract) -> None:
-    _path(extract).unlink(missing_ok=True)

@@ -70,13 +70,20 @@ def test_question_sets_are_fixed_when_fieldwork_starts(notified_inspection, peop
     assert StatusChange.objects.filter(inspection=notified_inspection).count() == 1
 
 
-def test_a_later_question_set_change_never_alters_the_fixed_one(inspection, people, allocated):
-    setup = FieldworkSetup.objects.get(inspection=inspection)
-    fixed = setup.question_sets["core"]
-    changed = dict(fixed, title="A new title")
-    FieldworkSetup.objects.filter(pk=setup.pk).update(question_sets={**setup.question_sets})
-    assert services.question_sets_fix(inspection).question_sets["core"] == fixed
-    assert changed["title"] != fixed["title"]
+def test_a_later_question_set_change_never_alters_the_fixed_one(
+    inspection, people, allocated, monkeypatch
+):
+    from cpinspect.assessments import questionsets
+
+    fixed = FieldworkSetup.objects.get(inspection=inspection).question_sets
+    changed = {**fixed, "core": {**fixed["core"], "title": "A new title", "version": 2}}
+    monkeypatch.setattr(questionsets, "snapshot", lambda: changed)  # the files move on
+    inspection.refresh_from_db()
+    assert (
+        services.question_sets_fix(inspection).question_sets["core"]["title"]
+        == (fixed["core"]["title"])
+    )
+    assert services.question_set_for(allocated[0]).versions["core"] == fixed["core"]["version"]
 
 
 def test_draft_then_submit(inspection, people, allocated):
