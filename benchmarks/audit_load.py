@@ -12,8 +12,10 @@ the sign-in page. Then:
   read is checked against what the inspector last saved, and afterwards the database:
   each assessment's version is 1 + the saves acknowledged for it and its answers, notes,
   grade and rationale are the last ones sent (no lost or duplicated save).
-* saturation: no pauses, N clients on the assessment form, then on ``/healthz`` (alternating
-  rounds); requests per second of each and their ratio, and server CPU per request.
+* saturation: no pauses, N clients on ``/healthz``, then on the signed-in home page, then on
+  the assessment form (alternating rounds); requests per second of each, the form's ratio to
+  ``/healthz``, and server CPU per request. The home page (layout, session and user, no case
+  data) is the floor of any signed-in page: its own ratio to ``/healthz`` is printed beside.
 
 Everything (server, database, temporary folder) is torn down at the end, even on failure.
 
@@ -812,13 +814,17 @@ def main() -> None:
         ]
         health_clients = [(Browser(server.port), ["/healthz"]) for _ in range(args.clients)]
         saturate(form_clients, 2.0, meter)  # settle
-        form_rounds, health_rounds = [], []
+        # the lightest signed-in page: the home page's layout, with the session and the user
+        home_clients = [(p.browser, ["/"]) for p in people[: args.clients]]
+        form_rounds, health_rounds, home_rounds = [], [], []
         for _ in range(args.rounds):
             health_rounds.append(saturate(health_clients, args.saturation_seconds, meter))
+            home_rounds.append(saturate(home_clients, args.saturation_seconds, meter))
             form_rounds.append(saturate(form_clients, args.saturation_seconds, meter))
         meter.close()
         saturation_average = _load_average()
         form_sat, health_sat = _combine(form_rounds), _combine(health_rounds)
+        home_sat = _combine(home_rounds)
         ratio = form_sat["per_second"] / health_sat["per_second"]
 
         server.stop()
@@ -862,6 +868,8 @@ def main() -> None:
                 "assessment_form": form_sat,
                 "healthz": health_sat,
                 "ratio": round(ratio, 3),
+                "signed_in_home": home_sat,
+                "signed_in_home_ratio": round(home_sat["per_second"] / health_sat["per_second"], 3),
                 "server_cpu_ratio": round(
                     health_sat["cpu_ms_per_request"]["server"]
                     / max(form_sat["cpu_ms_per_request"]["server"], 0.01),

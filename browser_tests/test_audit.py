@@ -144,12 +144,12 @@ def test_inspector_completes_an_assessment_and_the_lead_sees_moderation(page_as)
     expect(summary).to_be_focused()  # govuk-frontend moves focus to the summary
     links = summary.get_by_role("link")
     expect(links).to_have_count(1)
-    expect(links).to_have_text("Answer this question")
+    expect(links).to_have_text(f"Answer ‘{LEFT_OUT}’")
     target_id = links.get_attribute("href").removeprefix("#")
     left_out = page.get_by_role("group", name=LEFT_OUT, exact=True)
     first_radio = left_out.get_by_role("radio").first
     assert first_radio.get_attribute("id") == target_id
-    expect(left_out).to_contain_text("Error: Answer this question")
+    expect(left_out).to_contain_text(f"Error: Answer ‘{LEFT_OUT}’")
     described = left_out.get_attribute("aria-describedby") or ""
     assert f"{target_id}-error" in described.split()
     # What was written is still there.

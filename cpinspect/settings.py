@@ -5,6 +5,7 @@ import warnings
 from datetime import timedelta
 from pathlib import Path
 
+import jinja2
 from django.core.exceptions import ImproperlyConfigured
 
 from cpinspect import database
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "cpinspect.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -105,6 +107,17 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cpinspect.web.context_processors.site",
             ],
+        },
+    },
+    {
+        # Only for the assessment form's question rows (ADR 0016): pages stay Django templates,
+        # which are looked up first. Files live in each app's jinja2/ folder.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "undefined": jinja2.StrictUndefined,  # a misspelt name fails, not blank
+            "trim_blocks": True,
+            "lstrip_blocks": True,
         },
     },
 ]
@@ -135,9 +148,10 @@ LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
-# Sessions: an idle session ends after SESSION_COOKIE_AGE; every request renews it.
+# Sessions: an idle session ends after SESSION_COOKIE_AGE; a request renews it, at most once
+# every SESSION_RENEWAL_SECONDS (accounts.middleware.SessionRenewalMiddleware).
 SESSION_COOKIE_AGE = int(os.environ.get("CPINSPECT_SESSION_SECONDS", str(2 * 60 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEWAL_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from django.template import engines
+from django.utils.safestring import mark_safe
+
 from cpinspect.assessments import questionsets
 from cpinspect.assessments.services import Draft
 
@@ -67,3 +70,9 @@ def answer_form_sections(qs, facts, draft: Draft, errors: dict) -> list[dict]:
         if rows:
             sections.append({"title": section.title, "id": section.id, "rows": rows})
     return sections
+
+
+def question_rows_html(sections: list[dict], readonly: bool) -> str:
+    """The form's questions as HTML (``jinja2/assessments/question_rows.html``, autoescaped)."""
+    template = engines["jinja2"].get_template("assessments/question_rows.html")
+    return mark_safe(template.render({"sections": sections, "readonly": readonly}))  # noqa: S308

@@ -935,13 +935,13 @@ def check_answers(
             continue
         if not value:
             if q.required:
-                problems.append(AnswerProblem(q.id, "Answer this question"))
+                problems.append(AnswerProblem(q.id, f"Answer ‘{q.text}’"))
         elif value in q.evidence_required_when and not note.strip():
             problems.append(
                 AnswerProblem(
                     q.id,
-                    "Give an evidence note: one is needed when the answer is "
-                    f"{q.label_of(value)!r}",
+                    f"Give an evidence note for ‘{q.text}’: one is needed when the answer "
+                    f"is {q.label_of(value)!r}",
                 )
             )
     for qid in answers:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cpinspect.accounts import access
 from cpinspect.assessments import questionsets, selectors, services
-from cpinspect.assessments.forms import answer_form_sections, draft_from_post
+from cpinspect.assessments.forms import answer_form_sections, draft_from_post, question_rows_html
 from cpinspect.assessments.models import Grade, Kind
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
@@ -201,14 +201,16 @@ def _render_form(request, context, draft, errors=None, status=200):
     errors = errors or {}
     audit = context["audit"]
     facts = {"category": audit.case.stratum, "child_age": audit.case.child_age}
+    readonly = context["assessment"].submitted or audit.locked
+    sections = answer_form_sections(context["qs"], facts, draft, errors)
     context.update(
         {
             "theme": category_label(audit.case.stratum),
-            "sections": answer_form_sections(context["qs"], facts, draft, errors),
+            "question_rows": question_rows_html(sections, readonly),
             "draft": draft,
             "errors": errors,
             "error_list": [(qid, message) for qid, message in errors.items()],
-            "readonly": context["assessment"].submitted or audit.locked,
+            "readonly": readonly,
         }
     )
     return render(request, "assessments/assessment_form.html", context, status=status)

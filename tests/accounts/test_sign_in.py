@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from cpinspect.accounts.middleware import RENEWED_AT
 from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,27 @@ def test_an_expired_session_must_sign_in_again(people, client, settings):
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("sign-in"))
+
+
+def _expiry():
+    return Session.objects.get().expire_date
+
+
+def test_a_request_renews_the_session_at_most_once_a_minute(people, client, settings):
+    sign_in(client, "lead@example.test", PASSWORD)
+    client.get(reverse("dashboard"))
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    shortened = _expiry()
+    client.get(reverse("dashboard"))  # renewed by the sign-in itself, under a minute ago
+    assert _expiry() == shortened
+    session = client.session
+    session[RENEWED_AT] -= settings.SESSION_RENEWAL_SECONDS  # as if a minute had passed
+    session.save()
+    Session.objects.update(expire_date=shortened)
+    client.get(reverse("dashboard"))
+    renewed = _expiry() - timezone.now()
+    assert timedelta(seconds=settings.SESSION_COOKIE_AGE - 10) < renewed
+    assert renewed <= timedelta(seconds=settings.SESSION_COOKIE_AGE)
 
 
 def test_sign_out(people, client):

@@ -531,11 +531,17 @@ def test_a_submission_needs_required_answers_and_evidence_notes(sample):
     }
     assert check_answers(sample, case, answers, submitting=True) == [
         AnswerProblem(
-            "child_seen", "Give an evidence note: one is needed when the answer is 'Partly'"
+            "child_seen",
+            "Give an evidence note for ‘Was the child seen and spoken to?’: one is needed when "
+            "the answer is 'Partly'",
         ),
-        AnswerProblem("seen_alone", "Answer this question"),
-        AnswerProblem("route", "Answer this question"),
-        AnswerProblem("custody_aa", "Give an evidence note: one is needed when the answer is 'No'"),
+        AnswerProblem("seen_alone", "Answer ‘Was the child spoken to alone?’"),
+        AnswerProblem("route", "Answer ‘How was the case referred?’"),
+        AnswerProblem(
+            "custody_aa",
+            "Give an evidence note for ‘Was the custody appropriate adult requested?’: one is "
+            "needed when the answer is 'No'",
+        ),
         # young_child and comments are optional.
     ]
 
