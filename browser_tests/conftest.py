@@ -181,8 +181,15 @@ def browser(chromium_path):
 
 @pytest.fixture
 def new_page(browser, base_url):
-    """Open pages in fresh browser contexts (no cookies); ``storage_state`` signs one in."""
-    contexts = []
+    """Open pages in fresh browser contexts (no cookies); ``storage_state`` signs one in.
+
+    Whatever the Content Security Policy blocked on any of them fails the test: Chromium
+    reports each refusal on the console."""
+    contexts, refused = [], []
+
+    def watch(message):
+        if "Content Security Policy" in message.text:
+            refused.append(f"{message.location.get('url')}: {message.text}")
 
     def open_page(storage_state=None):
         context = browser.new_context(
@@ -192,12 +199,14 @@ def new_page(browser, base_url):
             locale="en-GB",
         )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.on("console", watch)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not refused, "The Content Security Policy refused:\n" + "\n".join(refused)
 
 
 @pytest.fixture

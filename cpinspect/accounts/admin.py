@@ -43,10 +43,16 @@ class UserAdmin(admin.ModelAdmin):
     change_password_form = AdminPasswordChangeForm
     readonly_fields = ["is_demo", "last_login", "date_joined"]
 
+    @staticmethod
+    def _form_for(obj):
+        return UserCreationForm if obj is None else UserChangeForm
+
     def get_form(self, request, obj=None, **kwargs):
-        kwargs["form"] = UserCreationForm if obj is None else UserChangeForm
+        kwargs["form"] = self._form_for(obj)
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        fields = list(self.get_form(request, obj).base_fields)
+        # from the form class itself: ModelAdmin.get_form asks get_fields for its fields, so
+        # calling get_form here recursed without end (the add and change pages crashed)
+        fields = list(self._form_for(obj).base_fields)
         return fields + (self.readonly_fields if obj else [])

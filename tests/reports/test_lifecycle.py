@@ -92,7 +92,10 @@ def test_draft_check_publish_correct(reporting, people, client):
     assert "not for publication" not in rendering.visible_text(report.html)
     assert "not for publication" not in _pdf_text(report.pdf)
     client.logout()
-    assert client.get(url).status_code == 200  # public
+    public = client.get(url)
+    assert public.status_code == 200  # public
+    assert "app-figure" in public.content.decode()  # the chart, drawn inside the page
+    assert ' style="' not in public.content.decode()  # the CSP allows no inline style
     pdf = client.get(reverse("report-pdf", args=[report.pk]))
     assert hashlib.sha256(pdf.content).hexdigest() == report.pdf_sha256
     assert client.get(reverse("inspection-report", args=[reporting.pk])).url == url

@@ -23,6 +23,7 @@ def test_programme_page_shows_gantt_table_and_calendar(published, client):
     assert '<caption class="govuk-table__caption govuk-table__caption--m">Published plan' in page
     assert "Child protection inspection: Metropolitan Police" in page
     assert "Solve or re-plan" not in page  # analysts do not plan
+    assert ' style="' not in page  # the Content Security Policy allows no inline style
 
 
 def test_planner_solves_through_the_form_and_sees_provenance(planning, client):
