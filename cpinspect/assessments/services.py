@@ -80,6 +80,16 @@ def _require(allowed: bool, message: str) -> None:
     access.require(allowed, message)
 
 
+def _fresh(audit: CaseAudit) -> CaseAudit:
+    """The caller's audit brought up to what is stored now, with the row locked until the
+    transaction ends: a decision is taken on the stored state, not on a copy read earlier, so
+    two people (or two tabs) acting on one case at once cannot overwrite each other."""
+    current = CaseAudit.objects.select_for_update().get(pk=audit.pk)
+    for field in CaseAudit._meta.concrete_fields:  # a changed id clears its cached object
+        setattr(audit, field.attname, getattr(current, field.attname))
+    return audit
+
+
 def _require_unlocked(audit: CaseAudit) -> None:
     if audit.locked:
         raise AuditRefused("This case is signed off and locked; the lead must unlock it first.")
@@ -168,7 +178,7 @@ def cases_allocate(*, inspection, user) -> list[CaseAudit]:
 @transaction.atomic
 def case_reallocate(*, audit: CaseAudit, user, examiner) -> CaseAudit:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead reallocates.")
-    _require_unlocked(audit)
+    _require_unlocked(_fresh(audit))
     if not access.can_examine(examiner, audit.inspection):
         raise AuditRefused("Cases can only go to examiners on the inspection's team.")
     if audit.assessments.filter(kind=Kind.FIRST).exists():
@@ -196,11 +206,16 @@ def assessment_open(*, audit: CaseAudit, user) -> Assessment:
     if kind is None:
         raise AuditRefused("This case is not allocated to you, to examine or to moderate.")
     question_sets_fix(audit.inspection)
-    assessment, _ = Assessment.objects.get_or_create(
-        audit=audit,
-        kind=kind,
-        defaults={"examiner": user, "updated_by": user, "writing": _empty_writing()},
-    )
+    assessment = Assessment.objects.filter(audit=audit, kind=kind).first()
+    if assessment is None:  # the first opening: decided on the locked, stored allocation
+        with transaction.atomic():
+            if assessment_kind_for(user, _fresh(audit)) != kind:
+                raise AuditRefused("This case has just been given to someone else.")
+            assessment, _ = Assessment.objects.get_or_create(
+                audit=audit,
+                kind=kind,
+                defaults={"examiner": user, "updated_by": user, "writing": _empty_writing()},
+            )
     assessment.audit = audit  # the caller's, with its inspection, team and case loaded
     return assessment
 
@@ -405,7 +420,7 @@ def _choose_moderator(audit: CaseAudit):
 def moderation_choose(*, audit: CaseAudit, user, moderator=None) -> CaseAudit:
     """The lead adds a case to moderation, or gives a moderation to someone else."""
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead chooses.")
-    _require_unlocked(audit)
+    _require_unlocked(_fresh(audit))
     if audit.assessments.filter(kind=Kind.MODERATION).exists():
         raise AuditRefused("The moderation has begun; it stays with its moderator.")
     if moderator is not None:
@@ -424,7 +439,12 @@ def moderation_choose(*, audit: CaseAudit, user, moderator=None) -> CaseAudit:
 def disagreement_resolve(*, audit: CaseAudit, user, grade: str, rationale: str) -> CaseAudit:
     """The lead settles a disagreement; the resolved grade is final."""
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead resolves.")
-    _require_unlocked(audit)
+    _require_unlocked(_fresh(audit))
+    if audit.resolved_at is not None:  # final: a second resolution (another tab) is refused
+        raise AuditRefused(
+            f"This disagreement was resolved at {timezone.localtime(audit.resolved_at):%H:%M} "
+            f"as {audit.get_final_grade_display().lower()}; the resolved grade is final."
+        )
     grades = dict(
         audit.assessments.filter(status=AssessmentStatus.SUBMITTED).values_list(
             "kind", "overall_grade"
@@ -452,7 +472,7 @@ def disagreement_resolve(*, audit: CaseAudit, user, grade: str, rationale: str) 
 @transaction.atomic
 def case_sign_off(*, audit: CaseAudit, user) -> CaseAudit:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead signs off.")
-    _require_unlocked(audit)
+    _require_unlocked(_fresh(audit))
     if not audit.final_grade:
         raise AuditRefused(
             "The case has no final grade yet: its examination, moderation or resolution "
@@ -467,7 +487,7 @@ def case_sign_off(*, audit: CaseAudit, user) -> CaseAudit:
 @transaction.atomic
 def case_unlock(*, audit: CaseAudit, user, reason: str) -> CaseUnlock:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead unlocks.")
-    if not audit.locked:
+    if not _fresh(audit).locked:
         raise AuditRefused("The case is not locked.")
     if not reason.strip():
         raise AuditRefused("Give the reason for unlocking the case.")
@@ -484,7 +504,7 @@ def case_unlock(*, audit: CaseAudit, user, reason: str) -> CaseUnlock:
 def case_mark_unusable(*, audit: CaseAudit, user, reason: str) -> CaseAudit | None:
     """Mark the case unusable; its reserve replacement goes to the same examiner.
     Returns the replacement's audit (None when the reserves of the category are spent)."""
-    _require_unlocked(audit)
+    _require_unlocked(_fresh(audit))
     if audit.assessments.filter(status=AssessmentStatus.SUBMITTED).exists():
         raise AuditRefused("A case with a submitted examination cannot be marked unusable.")
     replacement = casefiles_services.sampled_case_mark_unusable(
@@ -541,8 +561,12 @@ def escalation_raise(*, audit: CaseAudit, user, concern: str) -> Escalation:
 def escalation_acknowledge(*, escalation: Escalation, user, by_whom: str) -> Escalation:
     """Record the force's acknowledgement (who at the force, now)."""
     _require(access.can_escalate(user, escalation.inspection), "Not on this inspection's team.")
-    if escalation.status == EscalationStatus.ACKNOWLEDGED:
-        raise AuditRefused("This escalation is already acknowledged.")
+    stored = Escalation.objects.select_for_update().get(pk=escalation.pk)  # not a stale copy
+    if stored.status == EscalationStatus.ACKNOWLEDGED:
+        raise AuditRefused(
+            "This escalation is already acknowledged, by "
+            f"{stored.acknowledged_by_force} at {timezone.localtime(stored.acknowledged_at):%H:%M}."
+        )
     if not by_whom.strip():
         raise AuditRefused("Say who at the force acknowledged it.")
     escalation.status = EscalationStatus.ACKNOWLEDGED
