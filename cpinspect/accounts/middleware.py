@@ -23,7 +23,8 @@ class SessionRenewalMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        # is_empty() is also true of a session nobody read (e.g. /healthz): nothing to renew
+        # is_empty() is true when there is no session cookie, or the session was never read
+        # and holds nothing yet (e.g. /healthz without a cookie): nothing to renew
         if session is not None and not session.is_empty():
             now = int(time.time())
             if now - session.get(RENEWED_AT, 0) >= settings.SESSION_RENEWAL_SECONDS:

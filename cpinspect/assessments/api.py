@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 
 from django.contrib.auth import get_user_model
-from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -169,14 +168,11 @@ class ExaminerSerializer(serializers.Serializer):
 
 def _inspection(request, pk):
     """The inspection for its team (404 for anyone else), with its team loaded once."""
-    inspection = selectors.case_inspection_for(request.user, pk)
-    prefetch_related_objects([inspection], "team")
-    return inspection
+    return selectors.case_inspection_for(request.user, pk)
 
 
 def _audit(request, inspection, case_id) -> CaseAudit:
     audit = selectors.audit_for(request.user, inspection, case_id)
-    audit.inspection = inspection  # the team is loaded already
     access_log_record(
         user=request.user,
         action=AccessAction.VIEW,
@@ -225,7 +221,7 @@ def _case_summary(user, audit, found: dict) -> dict:
 def _sections(audit) -> list[dict]:
     """The questions asked of this case (its conditions on the case applied), in order."""
     qs = services.question_set_for(audit)
-    facts = {"category": audit.case.stratum, "child_age": audit.case.child_age}
+    facts = services.case_facts(audit)
     sections = []
     for section in qs.sections:
         questions = []
@@ -299,7 +295,6 @@ def _require_lead(request, inspection, message: str) -> None:
 def _audit_state(request, inspection, case_id) -> Response:
     """The case as it is after an action (what the case list shows of it)."""
     audit = selectors.audit_for(request.user, inspection, case_id)
-    audit.inspection = inspection
     return Response(_case_summary(request.user, audit, selectors.assessments_of(audit)))
 
 

@@ -24,14 +24,13 @@ from dataclasses import dataclass
 import pghistory
 
 from cpinspect.assessments import questionsets, services
+from cpinspect.assessments.agreement import GRADE_LABELS, GRADE_ORDER
 from cpinspect.assessments.models import CaseAudit, Grade, Kind
 from cpinspect.casefiles.schema import category_label
 from cpinspect.programmes.models import TeamRole
 
 DEMO = "[Demo]"
 SEED = 2026
-GRADE_ORDER = [value for value, _ in questionsets.GRADES]  # best first
-GRADE_LABELS = dict(questionsets.GRADES)
 
 # Shares of good, requires improvement and inadequate first grades, by theme (fictional: some
 # work is done better than other work).
@@ -135,7 +134,7 @@ def demo_draft(audit: CaseAudit, grade: str, rng: random.Random, *, share: float
     answered (``share`` < 1: only that share of them, for a draft), an evidence note wherever
     the answer needs one, and a rationale."""
     qs = services.question_set_for(audit)
-    facts = {"category": audit.case.stratum, "child_age": audit.case.child_age}
+    facts = services.case_facts(audit)
     answers, notes, texts = {}, {}, {}
     decided: set[str] = set()
     while True:  # answers can reveal further questions: go on until none is new

@@ -90,6 +90,12 @@ def _fresh(audit: CaseAudit) -> CaseAudit:
     return audit
 
 
+def _lock_unlocked(audit: CaseAudit) -> CaseAudit:
+    """``_fresh(audit)``, refused if the stored case is signed off."""
+    _require_unlocked(_fresh(audit))
+    return audit
+
+
 def _require_unlocked(audit: CaseAudit) -> None:
     if audit.locked:
         raise AuditRefused("This case is signed off and locked; the lead must unlock it first.")
@@ -120,17 +126,17 @@ def question_sets_fix(inspection) -> FieldworkSetup:
 
 def question_set_for(audit: CaseAudit) -> questionsets.CaseQuestionSet:
     setup = question_sets_fix(audit.inspection)
-    return _question_set(setup.pk, audit.case.stratum, setup)
+    return _question_set(setup, audit.case.stratum)
 
 
 _QUESTION_SETS: dict[tuple[int, str], questionsets.CaseQuestionSet] = {}
 
 
-def _question_set(setup_id: int, theme: str, setup: FieldworkSetup):
+def _question_set(setup: FieldworkSetup, theme: str):
     """Rebuilding a set from its snapshot re-checks it (about 0.2 s). A fixed setup is never
     changed (no service writes it after creation), so each (setup, theme) is built once per
     process, keyed by the row's id rather than by re-encoding its 29 KB snapshot per call."""
-    key = (setup_id, theme)
+    key = (setup.pk, theme)
     if key not in _QUESTION_SETS:
         _QUESTION_SETS[key] = questionsets.load_for_theme(theme, snapshot=setup.question_sets)
     return _QUESTION_SETS[key]
@@ -178,7 +184,7 @@ def cases_allocate(*, inspection, user) -> list[CaseAudit]:
 @transaction.atomic
 def case_reallocate(*, audit: CaseAudit, user, examiner) -> CaseAudit:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead reallocates.")
-    _require_unlocked(_fresh(audit))
+    _lock_unlocked(audit)
     if not access.can_examine(examiner, audit.inspection):
         raise AuditRefused("Cases can only go to examiners on the inspection's team.")
     if audit.assessments.filter(kind=Kind.FIRST).exists():
@@ -224,7 +230,8 @@ def _empty_writing() -> dict:
     return {"notes": {}, "text": {}, "rationale": ""}
 
 
-def _case_facts(audit: CaseAudit) -> dict:
+def case_facts(audit: CaseAudit) -> dict:
+    """What the question sets' case conditions (ask_when) are about."""
     return {"category": audit.case.stratum, "child_age": audit.case.child_age}
 
 
@@ -264,9 +271,7 @@ class Draft:
 def _check(audit: CaseAudit, draft: Draft, *, submitting: bool) -> None:
     qs = question_set_for(audit)
     problems = list(
-        questionsets.check_answers(
-            qs, _case_facts(audit), draft.as_answers(), submitting=submitting
-        )
+        questionsets.check_answers(qs, case_facts(audit), draft.as_answers(), submitting=submitting)
     )
     reported = {p.question_id for p in problems}
     if submitting and not draft.overall_grade and OVERALL_QUESTION not in reported:
@@ -291,7 +296,7 @@ def _split(audit: CaseAudit, draft: Draft, *, submitting: bool) -> tuple[dict, d
     qs = question_set_for(audit)
     merged = draft.as_answers()
     if submitting:
-        merged = questionsets.visible_answers(qs, _case_facts(audit), merged)
+        merged = questionsets.visible_answers(qs, case_facts(audit), merged)
     free = {q.id for q in qs.questions if q.type == "free_text"}
     codes = {qid: a["value"] for qid, a in merged.items() if qid not in free and a["value"]}
     writing = {
@@ -420,7 +425,7 @@ def _choose_moderator(audit: CaseAudit):
 def moderation_choose(*, audit: CaseAudit, user, moderator=None) -> CaseAudit:
     """The lead adds a case to moderation, or gives a moderation to someone else."""
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead chooses.")
-    _require_unlocked(_fresh(audit))
+    _lock_unlocked(audit)
     if audit.assessments.filter(kind=Kind.MODERATION).exists():
         raise AuditRefused("The moderation has begun; it stays with its moderator.")
     if moderator is not None:
@@ -439,7 +444,7 @@ def moderation_choose(*, audit: CaseAudit, user, moderator=None) -> CaseAudit:
 def disagreement_resolve(*, audit: CaseAudit, user, grade: str, rationale: str) -> CaseAudit:
     """The lead settles a disagreement; the resolved grade is final."""
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead resolves.")
-    _require_unlocked(_fresh(audit))
+    _lock_unlocked(audit)
     if audit.resolved_at is not None:  # final: a second resolution (another tab) is refused
         raise AuditRefused(
             f"This disagreement was resolved at {timezone.localtime(audit.resolved_at):%H:%M} "
@@ -472,7 +477,7 @@ def disagreement_resolve(*, audit: CaseAudit, user, grade: str, rationale: str) 
 @transaction.atomic
 def case_sign_off(*, audit: CaseAudit, user) -> CaseAudit:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead signs off.")
-    _require_unlocked(_fresh(audit))
+    _lock_unlocked(audit)
     if not audit.final_grade:
         raise AuditRefused(
             "The case has no final grade yet: its examination, moderation or resolution "
@@ -504,7 +509,7 @@ def case_unlock(*, audit: CaseAudit, user, reason: str) -> CaseUnlock:
 def case_mark_unusable(*, audit: CaseAudit, user, reason: str) -> CaseAudit | None:
     """Mark the case unusable; its reserve replacement goes to the same examiner.
     Returns the replacement's audit (None when the reserves of the category are spent)."""
-    _require_unlocked(_fresh(audit))
+    _lock_unlocked(audit)
     if audit.assessments.filter(status=AssessmentStatus.SUBMITTED).exists():
         raise AuditRefused("A case with a submitted examination cannot be marked unusable.")
     replacement = casefiles_services.sampled_case_mark_unusable(
@@ -561,11 +566,13 @@ def escalation_raise(*, audit: CaseAudit, user, concern: str) -> Escalation:
 def escalation_acknowledge(*, escalation: Escalation, user, by_whom: str) -> Escalation:
     """Record the force's acknowledgement (who at the force, now)."""
     _require(access.can_escalate(user, escalation.inspection), "Not on this inspection's team.")
-    stored = Escalation.objects.select_for_update().get(pk=escalation.pk)  # not a stale copy
-    if stored.status == EscalationStatus.ACKNOWLEDGED:
+    # the stored row, locked: a copy read earlier must not overwrite an acknowledgement
+    escalation.refresh_from_db(from_queryset=Escalation.objects.select_for_update())
+    if escalation.status == EscalationStatus.ACKNOWLEDGED:
         raise AuditRefused(
             "This escalation is already acknowledged, by "
-            f"{stored.acknowledged_by_force} at {timezone.localtime(stored.acknowledged_at):%H:%M}."
+            f"{escalation.acknowledged_by_force} at "
+            f"{timezone.localtime(escalation.acknowledged_at):%H:%M}."
         )
     if not by_whom.strip():
         raise AuditRefused("Say who at the force acknowledged it.")

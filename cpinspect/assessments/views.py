@@ -200,7 +200,7 @@ def _stored_draft(assessment) -> services.Draft:
 def _render_form(request, context, draft, errors=None, status=200):
     errors = errors or {}
     audit = context["audit"]
-    facts = {"category": audit.case.stratum, "child_age": audit.case.child_age}
+    facts = services.case_facts(audit)
     readonly = context["assessment"].submitted or audit.locked
     sections = answer_form_sections(context["qs"], facts, draft, errors)
     context.update(

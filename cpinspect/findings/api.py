@@ -131,7 +131,7 @@ def _refused(refusal) -> Response:
     return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
 
 
-REFUSALS = (services.FindingsRefused, ValidationError)
+REFUSALS = services.REFUSALS
 
 # --- what is sent --------------------------------------------------------------------------
 

@@ -10,11 +10,8 @@ from cpinspect.findings.models import (
     RecommendationStatus,
     Topic,
 )
+from cpinspect.programmes.forms import DateInput
 from cpinspect.registry.models import Force
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _topic_field(help_text=""):

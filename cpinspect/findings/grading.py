@@ -120,13 +120,6 @@ class Evidence:
             "causes_of_concern": self.causes_of_concern,
         }
 
-    @classmethod
-    def from_dict(cls, data: Mapping) -> Evidence:
-        return cls(
-            cases_by_grade=data.get("cases_by_grade", {}),
-            causes_of_concern=data.get("causes_of_concern", 0),
-        )
-
 
 @dataclass(frozen=True)
 class Suggestion:

@@ -146,6 +146,10 @@ class Recommendation(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def is_overdue(self, today, published: bool) -> bool:
+        """Still open after its due date; nothing is due before the report is published."""
+        return bool(published) and self.is_open and self.due_on < today
+
 
 @track_changes()
 class RecommendationStatusChange(models.Model):

@@ -7,7 +7,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -169,10 +169,6 @@ class InspectionFindings:
         return bool(self.action_plan and self.action_plan.is_overdue(self.today))
 
 
-def _recommendations():
-    return Recommendation.objects.prefetch_related("status_changes")
-
-
 def findings_for(user, inspection, *, today: date | None = None) -> InspectionFindings:
     access.require(access.can_see_findings(user, inspection))
     today = today or timezone.localdate()
@@ -183,17 +179,16 @@ def findings_for(user, inspection, *, today: date | None = None) -> InspectionFi
     )
     found.judgements = judgement_rows(user, inspection)
     found.causes = list(
-        CauseOfConcern.objects.filter(inspection=inspection).prefetch_related(
-            Prefetch("recommendations", queryset=_recommendations())
-        )
+        CauseOfConcern.objects.filter(inspection=inspection).prefetch_related("recommendations")
     )
     found.other_recommendations = list(
-        _recommendations().filter(inspection=inspection, cause_of_concern__isnull=True)
+        Recommendation.objects.filter(inspection=inspection, cause_of_concern__isnull=True)
     )
-    for rec in [r for c in found.causes for r in c.recommendations.all()]:
-        rec.overdue = rec.is_open and published is not None and rec.due_on < today
-    for rec in found.other_recommendations:
-        rec.overdue = rec.is_open and published is not None and rec.due_on < today
+    for rec in [
+        *(r for c in found.causes for r in c.recommendations.all()),
+        *found.other_recommendations,
+    ]:
+        rec.overdue = rec.is_overdue(today, published is not None)
     found.areas = list(AreaForImprovement.objects.filter(inspection=inspection))
     if working:
         found.proposals = [
@@ -226,10 +221,8 @@ def cause_for(user, inspection, cause_id) -> CauseOfConcern:
 def recommendation_for(user, inspection, recommendation_id) -> Recommendation:
     access.require(access.can_see_findings(user, inspection))
     try:
-        return (
-            _recommendations()
-            .select_related("cause_of_concern")
-            .get(pk=recommendation_id, inspection=inspection)
+        return Recommendation.objects.select_related("cause_of_concern").get(
+            pk=recommendation_id, inspection=inspection
         )
     except (Recommendation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such recommendation.") from None

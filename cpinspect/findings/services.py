@@ -43,6 +43,10 @@ class FindingsRefused(Exception):
     """A change the rules do not allow; the message says why, for the person asking."""
 
 
+# what a page or the API shows the person instead of saving: a rule, or a field's problem
+REFUSALS = (FindingsRefused, ValidationError)
+
+
 @dataclass(frozen=True)
 class NewRecommendation:
     text: str

@@ -27,7 +27,7 @@ def _apply(form, error: Exception, fields: dict | None = None) -> None:
         form.add_error(None, error.messages[0] if isinstance(error, ValidationError) else error)
 
 
-def _form_page(request, inspection, form, *, title, submit, status=200, **extra):
+def _form_page(request, inspection, form, *, title, submit, **extra):
     return render(
         request,
         extra.pop("template", "findings/form.html"),
@@ -39,7 +39,7 @@ def _form_page(request, inspection, form, *, title, submit, status=200, **extra)
             "back": reverse("findings-inspection", args=[inspection.pk]),
             **extra,
         },
-        status=status,
+        status=400 if form.errors else 200,
     )
 
 
@@ -48,7 +48,30 @@ def _done(request, inspection, message):
     return redirect("findings-inspection", pk=inspection.pk)
 
 
-REFUSALS = (services.FindingsRefused, ValidationError)
+def _save_or_show(request, inspection, form, save, *, done, fields=None, **page):
+    """On a valid POST, ``save(cleaned_data)`` and back to the findings saying ``done``;
+    otherwise (or when the service refuses) the form page again, with the problems on it."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except REFUSALS as refusal:
+            _apply(form, refusal, fields)
+        else:
+            return _done(request, inspection, done)
+    return _form_page(request, inspection, form, **page)
+
+
+def _delete(request, inspection, delete, *, done):
+    """Run ``delete()``; a refusal goes back to the findings as an error message."""
+    try:
+        delete()
+    except services.FindingsRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("findings-inspection", pk=inspection.pk)
+    return _done(request, inspection, done)
+
+
+REFUSALS = services.REFUSALS
 PUBLISHED = "The report is published: its findings can no longer change."
 
 
@@ -97,26 +120,20 @@ def judgement(request, pk, topic):
     if row.judgement:
         initial = {"grade": row.judgement.grade, "rationale": row.judgement.rationale}
     form = forms.JudgementForm(request.POST or None, grades=grades, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.judgement_record(
-                inspection=inspection,
-                user=request.user,
-                topic=topic,
-                grade=form.cleaned_data["grade"],
-                rationale=form.cleaned_data["rationale"],
-            )
-        except REFUSALS as refusal:
-            _apply(form, refusal)
-        else:
-            return _done(request, inspection, f"Judgement recorded: {Topic(topic).label}.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.judgement_record(
+            inspection=inspection,
+            user=request.user,
+            topic=topic,
+            grade=data["grade"],
+            rationale=data["rationale"],
+        ),
+        done=f"Judgement recorded: {Topic(topic).label}.",
         title=f"Judgement: {row.label}",
         submit="Record the judgement",
-        status=400 if form.errors else 200,
         template="findings/judgement_form.html",
         row=row,
     )
@@ -129,32 +146,23 @@ def cause_new(request, pk):
     if closed := _published(request, inspection):
         return closed
     form = forms.CauseOfConcernForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.cause_of_concern_create(
-                inspection=inspection,
-                user=request.user,
-                topic=data["topic"],
-                title=data["title"],
-                text=data["text"],
-                recommendations=[
-                    services.NewRecommendation(
-                        data["recommendation"], data["owner"], data["due_on"]
-                    )
-                ],
-            )
-        except REFUSALS as refusal:
-            _apply(form, refusal)
-        else:
-            return _done(request, inspection, "Cause of concern added with its recommendation.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.cause_of_concern_create(
+            inspection=inspection,
+            user=request.user,
+            topic=data["topic"],
+            title=data["title"],
+            text=data["text"],
+            recommendations=[
+                services.NewRecommendation(data["recommendation"], data["owner"], data["due_on"])
+            ],
+        ),
+        done="Cause of concern added with its recommendation.",
         title="Add a cause of concern",
         submit="Add the cause of concern",
-        status=400 if form.errors else 200,
         intro="A cause of concern always carries at least one recommendation: give the "
         "first one with it. You can add more afterwards.",
     )
@@ -169,20 +177,14 @@ def cause_edit(request, pk, cause_id):
         return closed
     initial = {"topic": cause.topic, "title": cause.title, "text": cause.text}
     form = forms.CauseOfConcernEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.cause_of_concern_update(cause=cause, user=request.user, **form.cleaned_data)
-        except REFUSALS as refusal:
-            _apply(form, refusal)
-        else:
-            return _done(request, inspection, "Cause of concern changed.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.cause_of_concern_update(cause=cause, user=request.user, **data),
+        done="Cause of concern changed.",
         title="Change a cause of concern",
         submit="Save",
-        status=400 if form.errors else 200,
         delete_url=reverse("findings-cause-delete", args=[inspection.pk, cause.pk]),
         delete_label="Delete the cause of concern and its recommendations",
     )
@@ -193,12 +195,12 @@ def cause_edit(request, pk, cause_id):
 def cause_delete(request, pk, cause_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     cause = selectors.cause_for(request.user, inspection, cause_id)
-    try:
-        services.cause_of_concern_delete(cause=cause, user=request.user)
-    except services.FindingsRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("findings-inspection", pk=inspection.pk)
-    return _done(request, inspection, "Cause of concern and its recommendations deleted.")
+    return _delete(
+        request,
+        inspection,
+        lambda: services.cause_of_concern_delete(cause=cause, user=request.user),
+        done="Cause of concern and its recommendations deleted.",
+    )
 
 
 RECOMMENDATION_FIELDS = {"text": "recommendation"}
@@ -212,28 +214,22 @@ def recommendation_new(request, pk):
         return closed
     initial = {"cause_of_concern": request.GET.get("cause")} if request.GET.get("cause") else {}
     form = forms.RecommendationForm(request.POST or None, inspection=inspection, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.recommendation_add(
-                inspection=inspection,
-                user=request.user,
-                text=data["recommendation"],
-                owner=data["owner"],
-                due_on=data["due_on"],
-                cause_of_concern=data["cause_of_concern"],
-            )
-        except REFUSALS as refusal:
-            _apply(form, refusal, RECOMMENDATION_FIELDS)
-        else:
-            return _done(request, inspection, "Recommendation added.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.recommendation_add(
+            inspection=inspection,
+            user=request.user,
+            text=data["recommendation"],
+            owner=data["owner"],
+            due_on=data["due_on"],
+            cause_of_concern=data["cause_of_concern"],
+        ),
+        done="Recommendation added.",
+        fields=RECOMMENDATION_FIELDS,
         title="Add a recommendation",
         submit="Add the recommendation",
-        status=400 if form.errors else 200,
     )
 
 
@@ -268,7 +264,7 @@ def recommendation_detail(request, pk, recommendation_id):
             "rec": rec,
             "form": form,
             "published": published,
-            "overdue": rec.is_open and published and rec.due_on < timezone.localdate(),
+            "overdue": rec.is_overdue(timezone.localdate(), published),
             "published_on": published_day,
             "history": rec.status_changes.select_related("changed_by"),
             "working": access.can_see_findings_working(request.user, inspection),
@@ -293,28 +289,22 @@ def recommendation_edit(request, pk, recommendation_id):
         "due_on": rec.due_on,
     }
     form = forms.RecommendationForm(request.POST or None, inspection=inspection, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.recommendation_update(
-                recommendation=rec,
-                user=request.user,
-                text=data["recommendation"],
-                owner=data["owner"],
-                due_on=data["due_on"],
-                cause_of_concern=data["cause_of_concern"],
-            )
-        except REFUSALS as refusal:
-            _apply(form, refusal, RECOMMENDATION_FIELDS)
-        else:
-            return _done(request, inspection, "Recommendation changed.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.recommendation_update(
+            recommendation=rec,
+            user=request.user,
+            text=data["recommendation"],
+            owner=data["owner"],
+            due_on=data["due_on"],
+            cause_of_concern=data["cause_of_concern"],
+        ),
+        done="Recommendation changed.",
+        fields=RECOMMENDATION_FIELDS,
         title="Change a recommendation",
         submit="Save",
-        status=400 if form.errors else 200,
         delete_url=reverse("findings-recommendation-delete", args=[inspection.pk, rec.pk]),
         delete_label="Delete the recommendation",
     )
@@ -325,12 +315,12 @@ def recommendation_edit(request, pk, recommendation_id):
 def recommendation_delete(request, pk, recommendation_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
-    try:
-        services.recommendation_delete(recommendation=rec, user=request.user)
-    except services.FindingsRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("findings-inspection", pk=inspection.pk)
-    return _done(request, inspection, "Recommendation deleted.")
+    return _delete(
+        request,
+        inspection,
+        lambda: services.recommendation_delete(recommendation=rec, user=request.user),
+        done="Recommendation deleted.",
+    )
 
 
 @login_required
@@ -340,22 +330,16 @@ def area_new(request, pk):
     if closed := _published(request, inspection):
         return closed
     form = forms.AreaForImprovementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.area_for_improvement_add(
-                inspection=inspection, user=request.user, **form.cleaned_data
-            )
-        except REFUSALS as refusal:
-            _apply(form, refusal)
-        else:
-            return _done(request, inspection, "Area for improvement added.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.area_for_improvement_add(
+            inspection=inspection, user=request.user, **data
+        ),
+        done="Area for improvement added.",
         title="Add an area for improvement",
         submit="Add the area for improvement",
-        status=400 if form.errors else 200,
         intro="A lesser shortfall: it has no owner, due date or status.",
     )
 
@@ -370,20 +354,14 @@ def area_edit(request, pk, area_id):
     form = forms.AreaForImprovementForm(
         request.POST or None, initial={"topic": area.topic, "text": area.text}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.area_for_improvement_update(area=area, user=request.user, **form.cleaned_data)
-        except REFUSALS as refusal:
-            _apply(form, refusal)
-        else:
-            return _done(request, inspection, "Area for improvement changed.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.area_for_improvement_update(area=area, user=request.user, **data),
+        done="Area for improvement changed.",
         title="Change an area for improvement",
         submit="Save",
-        status=400 if form.errors else 200,
         delete_url=reverse("findings-area-delete", args=[inspection.pk, area.pk]),
         delete_label="Delete the area for improvement",
     )
@@ -394,12 +372,12 @@ def area_edit(request, pk, area_id):
 def area_delete(request, pk, area_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     area = selectors.area_for(request.user, inspection, area_id)
-    try:
-        services.area_for_improvement_delete(area=area, user=request.user)
-    except services.FindingsRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("findings-inspection", pk=inspection.pk)
-    return _done(request, inspection, "Area for improvement deleted.")
+    return _delete(
+        request,
+        inspection,
+        lambda: services.area_for_improvement_delete(area=area, user=request.user),
+        done="Area for improvement deleted.",
+    )
 
 
 @login_required
@@ -431,7 +409,6 @@ def follow_up_accept(request, pk, proposal_id):
         form,
         title="Accept the follow-up",
         submit="Plan the follow-up",
-        status=400 if form.errors else 200,
         template="findings/follow_up_form.html",
         proposal=proposal,
         window=window,
@@ -447,22 +424,16 @@ def follow_up_decline(request, pk, proposal_id):
         "Only a programme manager decides follow-up inspections.",
     )
     form = forms.DeclineFollowUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.follow_up_decline(
-                proposal=proposal, user=request.user, note=form.cleaned_data["note"]
-            )
-        except REFUSALS as refusal:
-            _apply(form, refusal)
-        else:
-            return _done(request, inspection, "Follow-up declined.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.follow_up_decline(
+            proposal=proposal, user=request.user, note=data["note"]
+        ),
+        done="Follow-up declined.",
         title="Decline the follow-up",
         submit="Decline the follow-up",
-        status=400 if form.errors else 200,
         template="findings/follow_up_form.html",
         proposal=proposal,
         window=selectors.proposal_window(proposal, selectors.published_on(inspection)),
@@ -481,20 +452,14 @@ def action_plan(request, pk):
     if plan.status == ActionPlanStatus.AWAITED:
         initial["status"] = ActionPlanStatus.RECEIVED
     form = forms.ActionPlanForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_plan_record(plan=plan, user=request.user, **form.cleaned_data)
-        except REFUSALS as refusal:
-            _apply(form, refusal)
-        else:
-            return _done(request, inspection, "Action plan recorded.")
-    return _form_page(
+    return _save_or_show(
         request,
         inspection,
         form,
+        lambda data: services.action_plan_record(plan=plan, user=request.user, **data),
+        done="Action plan recorded.",
         title="Record the action plan",
         submit="Save",
-        status=400 if form.errors else 200,
         intro=f"Published on {plan.published_on:%d %B %Y}; the force's action plan is due by "
         f"{plan.due_on:%d %B %Y}.",
     )

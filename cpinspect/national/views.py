@@ -6,6 +6,7 @@ sign-in, as the forces list does not.
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from cpinspect.national import dfe, opendata, selectors
@@ -55,13 +56,12 @@ def national_report_pdf(request):
         "national/report.html",
         {"picture": picture, "markers": dfe.MARKER_MEANINGS, "attribution": opendata.ATTRIBUTION},
     )
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    return _download(response, f"national-picture-{picture.assessment.key}.pdf")
+    name = f"national-picture-{picture.assessment.key}.pdf"
+    return HttpResponse(render_pdf(html), content_type="application/pdf", headers=_attachment(name))
 
 
-def _download(response, file_name):
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
+def _attachment(file_name) -> dict:
+    return {"Content-Disposition": content_disposition_header(True, file_name)}
 
 
 def _picture():
@@ -74,17 +74,21 @@ def _picture():
 @require_safe
 def data_csv(request):
     picture = _picture()
-    response = HttpResponse(opendata.as_csv(picture), content_type="text/csv; charset=utf-8")
-    return _download(response, "national-picture.csv")
+    return HttpResponse(
+        opendata.as_csv(picture),
+        content_type="text/csv; charset=utf-8",
+        headers=_attachment("national-picture.csv"),
+    )
 
 
 @require_safe
 def data_json(request):
     picture = _picture()
-    response = JsonResponse(
-        opendata.as_json(picture), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    return JsonResponse(
+        opendata.as_json(picture),
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+        headers=_attachment("national-picture.json"),
     )
-    return _download(response, "national-picture.json")
 
 
 @require_safe

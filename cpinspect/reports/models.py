@@ -199,10 +199,6 @@ class Report(models.Model):
         return self.status in FINAL_STATUSES
 
     @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-    @property
     def pdf_file_name(self) -> str:
         from django.utils.text import slugify
 

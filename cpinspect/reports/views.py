@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from cpinspect.accounts import access
@@ -88,7 +89,7 @@ def report_pdf(request, pk):
     report = selectors.report_for(request.user, pk)
     _log(request, report, AccessAction.DOWNLOAD)
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{report.pdf_file_name}"'
+    response["Content-Disposition"] = content_disposition_header(True, report.pdf_file_name)
     response["X-Content-SHA256"] = report.pdf_sha256
     return response
 
@@ -233,24 +234,21 @@ def open_data(request):
     return render(request, "reports/open_data.html", {"reports": selectors.published_reports()})
 
 
-def _download(response, file_name):
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
-
-
 @require_safe
 def results_csv(request):
-    return _download(
-        HttpResponse(opendata.as_csv(), content_type="text/csv; charset=utf-8"),
-        "published-results.csv",
+    return HttpResponse(
+        opendata.as_csv(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, "published-results.csv")},
     )
 
 
 @require_safe
 def results_json(request):
-    return _download(
-        JsonResponse(opendata.as_json(), json_dumps_params={"ensure_ascii": False, "indent": 1}),
-        "published-results.json",
+    return JsonResponse(
+        opendata.as_json(),
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+        headers={"Content-Disposition": content_disposition_header(True, "published-results.json")},
     )
 
 

@@ -74,7 +74,10 @@ def test_writing_is_escaped_and_stored_answers_are_checked(client, inspection, m
     _, response = _form(client, inspection, audit)
     page = response.content.decode()
     assert "<script>alert" not in page
+    # the rationale is drawn by the Django template, the note by the Jinja2 one
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quoted&quot;" in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quoted&#34;" in page
+    assert ' style="' not in page  # the Content Security Policy allows no inline style
     fields = Fields(page)
     assert fields.textareas["note-child_seen"]["text"] == hostile
     assert fields.textareas["rationale"]["text"] == hostile

@@ -51,6 +51,9 @@ def world(inspection, kent_inspection, joint_inspection, people):
         return cause, cause.recommendations.get()
 
     cause, essex_rec = findings(inspection, "lead")
+    area = services.area_for_improvement_add(
+        inspection=inspection, user=people["lead"], text="Record the child's voice."
+    )
     programme_services.inspection_transition(
         inspection=kent_inspection, target=Status.FIELDWORK, user=people["other_lead"]
     )
@@ -61,6 +64,7 @@ def world(inspection, kent_inspection, joint_inspection, people):
         "k": kent_inspection.pk,
         "j": joint_inspection.pk,
         "cause": cause.pk,
+        "area": area.pk,
         "rec": essex_rec.pk,
         "kent_rec": kent_rec.pk,
         "proposal": FollowUpProposal.objects.get(inspection=inspection).pk,
@@ -184,6 +188,20 @@ MATRIX = [
         lambda w: reverse("findings-area-new", args=[w["i"]]),
         None,
         seen_by(ESSEX_SEEN, ESSEX_TEAM),
+    ),
+    (
+        "area for improvement: change",
+        "get",
+        lambda w: reverse("findings-area-edit", args=[w["i"], w["area"]]),
+        None,
+        seen_by(ESSEX_SEEN, ESSEX_TEAM),
+    ),
+    (
+        "area for improvement: delete (POST)",
+        "post",
+        lambda w: reverse("findings-area-delete", args=[w["i"], w["area"]]),
+        {},
+        seen_by(ESSEX_SEEN, ESSEX_TEAM, ok=302),
     ),
     (
         "follow-up: accept",

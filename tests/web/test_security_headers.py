@@ -6,8 +6,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.fixtures import PASSWORD
-
 pytestmark = pytest.mark.django_db
 
 
@@ -40,11 +38,11 @@ def test_each_response_has_its_own_nonce(client):
 
 
 def test_no_page_has_an_inline_style_or_an_unnonced_script(client, people):
-    client.post(
-        reverse("sign-in"), {"username": "lead@example.test", "password": PASSWORD}, follow=True
-    )
+    client.force_login(people["lead"])
     for path in ("/", "/forces/", "/national/", "/inspections/", "/planning/"):
-        page = client.get(path, follow=True).content.decode()
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.content.decode()
         assert not re.search(r"\sstyle=\"", page), path
         assert "<style" not in page, path
         for tag in re.findall(r"<script\b[^>]*>", page):
