@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cpinspect.web",
     "cpinspect.api",
     "cpinspect.demo",
+    "cpinspect.backups",
 ]
 
 MIDDLEWARE = [
