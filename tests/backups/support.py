@@ -66,9 +66,16 @@ class Installation:
         return json.loads(line.removeprefix("PROBE "))
 
     def connect(self):
+        return self.connect_to(DB)
+
+    def connect_to(self, dbname: str):
         info = self.server.get_postmaster_info()
         return psycopg.connect(
-            host=str(info.socket_dir), port=info.port, user="postgres", dbname=DB, autocommit=True
+            host=str(info.socket_dir),
+            port=info.port,
+            user="postgres",
+            dbname=dbname,
+            autocommit=True,
         )
 
     def files(self) -> dict[str, tuple[int, bytes]]:
