@@ -142,6 +142,8 @@ def backup_create(*, path: Path, passphrase: str, bar: Bar = _no_bar) -> dict:
     if not path.parent.is_dir():
         raise BackupRefused(f"The folder {path.parent} does not exist.")
     partial = path.with_name(f".{path.name}.partial")
+    key_members = keys.for_backup()
+    _check_members(key_members, [])
     conf = settings.DATABASES[OWNER]
     dump_path, dump_from = postgres.tool("pg_dump")
     connection = connections[OWNER]
@@ -170,7 +172,7 @@ def backup_create(*, path: Path, passphrase: str, bar: Bar = _no_bar) -> dict:
                 "tables": _counts(cursor),
                 "triggers": _triggers(cursor),
             }
-            key_members = keys.for_backup()
+            _check_members([], files)
             manifest["keys"] = keys.sources([name for name, _ in key_members])
             manifest["files"] = [
                 {"member": f"casefiles/{f.relative}", "kind": f.kind, "extract": f.extract_id}
@@ -215,6 +217,24 @@ def _check_files(files: list[storage.StoredFile]) -> None:
             "The database points to files that are not as it recorded them, so a backup would "
             "not bring them back: " + "; ".join(problems) + ". Nothing was written."
         )
+
+
+def _check_members(key_members, files) -> None:
+    """Refuse now what a restore would refuse: a name it does not accept, a key too large."""
+    for name, content in key_members:
+        try:
+            _member_kind(name)
+        except archive.ArchiveError:
+            raise BackupRefused(
+                f"var/{name} cannot go into a backup: a key file's name has letters, digits, "
+                "dots, hyphens and underscores only. Rename or move it."
+            ) from None
+        if len(content) > MAX_KEY_BYTES:
+            raise BackupRefused(
+                f"var/{name} is {len(content)} bytes, too large for a key: move it out of var/keys."
+            )
+    for f in files:
+        _member_kind(f"casefiles/{f.relative}")
 
 
 def _sha256_of(path: Path) -> str:

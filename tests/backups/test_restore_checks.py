@@ -118,3 +118,16 @@ def test_the_password_goes_in_the_environment_never_on_the_command_line():
     ]:
         assert part in conninfo
     assert "pool" not in conninfo
+
+
+def test_a_key_file_a_restore_would_refuse_is_refused_by_the_backup(tmp_path, monkeypatch):
+    monkeypatch.setenv("CPINSPECT_VAR_DIR", str(tmp_path))
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "my key.txt").write_text("x")
+    with pytest.raises(services.BackupRefused, match="var/keys/my key.txt cannot go into"):
+        services.backup_create(path=tmp_path / "a.backup", passphrase=PASSPHRASE)
+    (tmp_path / "keys" / "my key.txt").unlink()
+    (tmp_path / "keys" / "big.key").write_bytes(b"k" * (services.MAX_KEY_BYTES + 1))
+    with pytest.raises(services.BackupRefused, match="too large for a key"):
+        services.backup_create(path=tmp_path / "a.backup", passphrase=PASSPHRASE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys"]
