@@ -142,57 +142,25 @@ def backup_create(*, path: Path, passphrase: str, bar: Bar = _no_bar) -> dict:
     if not path.parent.is_dir():
         raise BackupRefused(f"The folder {path.parent} does not exist.")
     partial = path.with_name(f".{path.name}.partial")
+    if partial.exists():
+        raise BackupRefused(
+            f"{partial} exists: a backup to this name is being written, or one was "
+            "interrupted. If none is running, delete it and run again."
+        )
     key_members = keys.for_backup()
     _check_members(key_members, [])
-    conf = settings.DATABASES[OWNER]
-    dump_path, dump_from = postgres.tool("pg_dump")
     connection = connections[OWNER]
     try:
         with transaction.atomic(using=OWNER), connection.cursor() as cursor:
+            # one moment for the counts, the file list and the dump
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
-            snapshot, server_version = cursor.fetchone()
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
             files = storage.referenced_files(using=OWNER)
             _check_files(files)
-            manifest = {
-                "kind": KIND,
-                "format": archive.FORMAT,
-                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "app_version": app_version(),
-                "database": {
-                    "name": conf["NAME"],
-                    "server_version": server_version,
-                    "pg_dump": {
-                        "path": str(dump_path),
-                        "from": dump_from,
-                        "version": postgres.version(dump_path),
-                    },
-                },
-                "migrations": _migrations(cursor),
-                "tables": _counts(cursor),
-                "triggers": _triggers(cursor),
-            }
             _check_members([], files)
-            manifest["keys"] = keys.sources([name for name, _ in key_members])
-            manifest["files"] = [
-                {"member": f"casefiles/{f.relative}", "kind": f.kind, "extract": f.extract_id}
-                for f in files
-            ]
-            with archive.create_private(partial) as handle:
-                try:
-                    writer = archive.ArchiveWriter(handle, passphrase)
-                    for name, content in key_members:
-                        writer.add(name, [content])
-                    _add_files(writer, files, bar)
-                    _add_dump(writer, conf, snapshot, bar)
-                    manifest["members"] = dict(writer.members)
-                    writer.add(MANIFEST, [json.dumps(manifest, indent=1).encode("utf-8")])
-                    writer.close()
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                except BaseException:
-                    partial.unlink(missing_ok=True)
-                    raise
+            manifest = _manifest(cursor, files, key_members)
+            _write(partial, passphrase, manifest, key_members, files, snapshot, bar)
     finally:
         connection.close()
     if path.exists():
@@ -200,6 +168,54 @@ def backup_create(*, path: Path, passphrase: str, bar: Bar = _no_bar) -> dict:
         raise BackupRefused(f"{path} appeared while the backup was written; it is left alone.")
     partial.rename(path)
     return manifest
+
+
+def _manifest(cursor, files, key_members) -> dict:
+    """All of the manifest but its members (added once they are written)."""
+    dump_path, dump_from = postgres.tool("pg_dump")
+    cursor.execute("SELECT current_setting('server_version')")
+    return {
+        "kind": KIND,
+        "format": archive.FORMAT,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "app_version": app_version(),
+        "database": {
+            "name": settings.DATABASES[OWNER]["NAME"],
+            "server_version": cursor.fetchone()[0],
+            "pg_dump": {
+                "path": str(dump_path),
+                "from": dump_from,
+                "version": postgres.version(dump_path),
+            },
+        },
+        "migrations": _migrations(cursor),
+        "tables": _counts(cursor),
+        "triggers": _triggers(cursor),
+        "keys": keys.sources([name for name, _ in key_members]),
+        "files": [
+            {"member": f"casefiles/{f.relative}", "kind": f.kind, "extract": f.extract_id}
+            for f in files
+        ],
+    }
+
+
+def _write(partial: Path, passphrase, manifest, key_members, files, snapshot, bar) -> None:
+    """The members in their order (keys, case files, the database, the manifest), synced."""
+    with archive.create_private(partial) as handle:
+        try:
+            writer = archive.ArchiveWriter(handle, passphrase)
+            for name, content in key_members:
+                writer.add(name, [content])
+            _add_files(writer, files, bar)
+            _add_dump(writer, settings.DATABASES[OWNER], snapshot, bar)
+            manifest["members"] = dict(writer.members)
+            writer.add(MANIFEST, [json.dumps(manifest, indent=1).encode("utf-8")])
+            writer.close()
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
 
 def _check_files(files: list[storage.StoredFile]) -> None:

@@ -11,6 +11,7 @@ The tests run in the order written: the attacks on the empty target come before 
 restore (fixture ``restored``), which they must leave empty.
 """
 
+import json
 import os
 import shutil
 import threading
@@ -165,6 +166,40 @@ def test_a_different_key_already_here_is_refused_and_kept(backup, target):
         assert state(target) == before
     finally:
         shutil.rmtree(keys)
+
+
+def rewritten(path, out, change_dump):
+    """The archive at ``path`` made again with the passphrase, its dump changed by
+    ``change_dump`` and its manifest to match: an archive that passes every check of the
+    format and the manifest, yet holds a dump pg_restore cannot finish."""
+    with path.open("rb") as handle:
+        members = {
+            name: b"".join(blocks)
+            for name, blocks in archive.ArchiveReader(handle, PASSPHRASE).members()
+        }
+    manifest = json.loads(members.pop("manifest.json"))
+    members["database.dump"] = change_dump(members["database.dump"])
+    with archive.create_private(out) as handle:
+        writer = archive.ArchiveWriter(handle, PASSPHRASE)
+        for name, data in members.items():
+            writer.add(name, [data])
+        manifest["members"] = dict(writer.members)
+        writer.add("manifest.json", [json.dumps(manifest).encode()])
+        writer.close()
+    return out
+
+
+def test_a_database_that_fails_half_way_leaves_nothing_behind(backup, target, tmp_path):
+    """The files are staged and the database restored in one transaction: when pg_restore
+    fails after it has created tables and loaded rows, none of it stays, nor any file."""
+    path, _ = backup
+    broken = rewritten(path, tmp_path / "broken.backup", lambda dump: dump[: len(dump) * 3 // 4])
+    before = state(target)
+    done = target.cli("restore", str(broken), CPINSPECT_BACKUP_PASSPHRASE=PASSPHRASE)
+    assert done.returncode != 0
+    assert "pg_restore failed" in done.stderr and "the database is as it was" in done.stderr
+    assert state(target) == before == ({"relations": 0, "functions": 0}, {})
+    assert not list(target.var.rglob(".*.restoring"))
 
 
 def test_every_table_comes_back_row_for_row(source, target, restored):
