@@ -76,3 +76,12 @@ def run_worker():
         return ran
 
     return run
+
+
+def report_of(extract) -> list[dict]:
+    """Every row of an import's validation report, in line order, with its kind's words
+    (severity, expected), as the pages and the API show them."""
+    from cpinspect.casefiles.report import report_rows
+
+    rows = extract.problems.order_by("seq").values("line", "field", "problem", "found")
+    return report_rows(extract, list(rows))

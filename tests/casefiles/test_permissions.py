@@ -68,10 +68,10 @@ MATRIX = [
         only(TEAM, ok=400),
     ),
     (
-        "draw (already drawn)",
+        "draw (already drawn: the form shows why)",
         "post",
         lambda w: reverse("casefiles-sample-draw", args=[w["i"]]),
-        only(TEAM, ok=302),
+        only(TEAM, ok=400),
     ),
     (
         "confirm (not waiting)",

@@ -1,0 +1,136 @@
+"""Keep raw references in the reference column: nothing else written may hold one.
+
+A value outside the reference column is withheld (never stored, logged or shown) when
+
+* by its shape it could be a reference: one of its words has 6 or more characters with a
+  digit among them, and is neither a date or time (2019-01, 12/01/2026, 2016-11-01T00:10:00)
+  nor an ONS area code (E06000034, E01000914); or
+* it is, or holds, a value of the file's reference column: the whole value, one of its words,
+  or (for the short texts shown in reports) any run of 8 characters that starts a reference.
+
+The first rule catches a reference wherever a file puts it (columns swapped, a header line
+missing); the second catches references of any shape (words, dates) that the file's own
+reference column holds. Tests: ``tests/casefiles/test_references_stay_put.py``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+WITHHELD = "(not shown: it could be a case reference)"
+PREFIX = 8  # a run this long that starts a reference counts as the reference
+SHORT_TEXT = 60  # texts up to this long (problem reports, names) are checked run by run
+
+# characters that separate words; a reference may contain / - . but not these
+_WORD = r"[^\s,;()\[\]{}\"'<>|]+"
+_DATE = (
+    r"^(?:\d{4}(?:[-/.]\d{1,2}){0,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.](?:\d{4}|\d{2}))?)"
+    r"(?:[T ]?\d{1,2}(?::\d{2}){1,2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_TIME = r"^\d{1,2}(?::\d{2}){1,2}$"
+_ONS_CODE = r"^[EWSNK]\d{8}$"
+
+
+def _word_looks_like_reference(word: pl.Expr) -> pl.Expr:
+    return (
+        (word.str.len_chars() >= 6)
+        & word.str.contains(r"\d")
+        & ~word.str.contains(_DATE)
+        & ~word.str.contains(_TIME)
+        & ~word.str.contains(_ONS_CODE)
+    )
+
+
+class ReferenceGuard:
+    """Built from the file's reference column; says which other values must be withheld."""
+
+    def __init__(self, references: pl.Series | None = None):
+        refs = (
+            references.drop_nulls().str.strip_chars()
+            if references is not None
+            else pl.Series([], dtype=pl.String)
+        )
+        refs = refs.filter(refs != "")
+        self.references = refs.unique()
+        self.prefixes = refs.filter(refs.str.len_chars() >= PREFIX).str.slice(0, PREFIX).unique()
+
+    def unsafe(self, values: pl.Series, *, words=_WORD, runs_within=SHORT_TEXT) -> pl.Series:
+        """True for each value that must be withheld (None stays False). Works on the
+        distinct values, so a column of a million rows with a few dozen values is cheap."""
+        values = values.cast(pl.String)
+        distinct = values.drop_nulls().unique()
+        if distinct.len() == 0:
+            return pl.Series(values.name, [False] * values.len(), dtype=pl.Boolean)
+        flagged = self._unsafe_distinct(distinct, words, runs_within)
+        lookup = dict(zip(distinct.to_list(), flagged.to_list(), strict=True))
+        return values.replace_strict(lookup, default=False, return_dtype=pl.Boolean)
+
+    def _unsafe_distinct(self, distinct: pl.Series, words: str, runs_within: int) -> pl.Series:
+        table = distinct.rename("v").to_frame().with_row_index("i")
+        split = (
+            table.select("i", pl.col("v").str.extract_all(words).alias("w"))
+            .explode("w")
+            .drop_nulls("w")
+            .with_columns(pl.col("w").str.strip_chars("."))
+            .filter(pl.col("w") != "")
+        )
+        word_hit = (
+            _word_looks_like_reference(pl.col("w"))
+            | pl.col("w").is_in(self.references.implode())
+            | pl.col("w").str.slice(0, PREFIX).is_in(self.prefixes.implode())
+        )
+        hit_rows = split.filter(word_hit).get_column("i").unique()
+        flagged = table.select(
+            pl.col("i").is_in(hit_rows.implode())
+            | pl.col("v").str.strip_chars().is_in(self.references.implode())
+        ).to_series()
+        longest = int(table.get_column("v").str.len_chars().max() or 0)
+        if self.prefixes.len() and longest >= PREFIX:
+            # any run of PREFIX characters that starts a reference, in the short texts
+            last = min(longest, runs_within) - PREFIX
+            runs = [
+                pl.col("v").str.slice(start, PREFIX).is_in(self.prefixes.implode())
+                for start in range(last + 1)
+            ]
+            within = table.select(
+                (pl.col("v").str.len_chars() <= runs_within) & pl.any_horizontal(runs)
+            ).to_series()
+            flagged = flagged | within
+        return flagged
+
+    def withheld(self, values: pl.Series) -> pl.Series:
+        """``values`` with every unsafe value replaced by None."""
+        unsafe = self.unsafe(values)
+        return (
+            pl.DataFrame({"v": values.cast(pl.String), "u": unsafe})
+            .select(pl.when(~pl.col("u")).then(pl.col("v")))
+            .to_series()
+            .rename(values.name)
+        )
+
+    def shown(self, values: pl.Series) -> pl.Series:
+        """``values`` for a report: unsafe ones replaced by ``WITHHELD``."""
+        unsafe = self.unsafe(values)
+        return (
+            pl.DataFrame({"v": values.cast(pl.String), "u": unsafe})
+            .select(pl.when(pl.col("u")).then(pl.lit(WITHHELD)).otherwise(pl.col("v")))
+            .to_series()
+            .rename(values.name)
+        )
+
+    def text(self, value: str | None) -> str | None:
+        """One short text (a column's name, a force's name) as it may be shown."""
+        if value is None:
+            return None
+        return self.shown(pl.Series("v", [value], dtype=pl.String))[0]
+
+    def file_name(self, name: str) -> str:
+        """A file's name as it may be kept: its words are split at every punctuation mark
+        (2019-01-kent-street.csv is fine), and it must hold no run of a reference."""
+        unsafe = self.unsafe(
+            pl.Series("v", [name], dtype=pl.String), words=r"[A-Za-z0-9]+", runs_within=255
+        )[0]
+        return "(file name not kept: it could hold a case reference)" if unsafe else name
+
+
+SHAPE_ONLY = ReferenceGuard()  # before the reference column is known: the shape rule alone
