@@ -209,8 +209,9 @@ def extract_problems(request, pk, extract_id):
         user=request.user, action=AccessAction.VIEW, obj=extract, inspection_id=pk, via="api"
     )
     try:
-        size = min(max(int(request.query_params.get("page_size", PROBLEMS_PER_PAGE)), 1),
-                   PROBLEMS_MAX_PAGE)  # fmt: skip
+        size = min(
+            max(int(request.query_params.get("page_size", PROBLEMS_PER_PAGE)), 1), PROBLEMS_MAX_PAGE
+        )
     except ValueError:
         size = PROBLEMS_PER_PAGE
     page = selectors.problem_page(

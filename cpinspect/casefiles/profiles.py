@@ -18,6 +18,9 @@ A profile may say:
     category_default: null         # category when the file has none
     missing_reference: reject      # reject | derive
     missing_reference_reason: ""   # shown in the report for rows rejected for no reference
+    reference_pattern: null        # a regular expression every reference matches, e.g.
+                                   # police.uk's "^[0-9a-f]{64}$"; others are rejected
+    reference_words: ""            # the same in words, for the report
     derive_reference_from: []      # columns hashed (SHA-256) into a reference when derive
     keep: []                       # extra columns kept as attributes (attr_<name>); every
                                    # other column is dropped, and the import lists it
@@ -46,6 +49,7 @@ Errors name the file, the line and the problem.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +72,8 @@ KEYS = {
     "category_default": (str, type(None)),
     "missing_reference": str,
     "missing_reference_reason": str,
+    "reference_pattern": (str, type(None)),
+    "reference_words": str,
     "derive_reference_from": list,
     "keep": list,
     "drop": list,
@@ -107,6 +113,8 @@ class Profile:
     category_default: str | None = None
     missing_reference: str = "reject"
     missing_reference_reason: str = ""
+    reference_pattern: str | None = None
+    reference_words: str = ""
     derive_reference_from: list = field(default_factory=list)
     keep: list = field(default_factory=list)
     drop: list = field(default_factory=list)
@@ -250,6 +258,14 @@ def check_text(text: str, source: str) -> tuple[dict, list[str]]:
     ):
         if isinstance(data.get(key), list) and not all(isinstance(v, str) for v in data[key]):
             problems.append(f"{source}:{lines[key]}: {key} is a list of column names or values")
+    if isinstance(data.get("reference_pattern"), str):
+        try:
+            re.compile(data["reference_pattern"])
+        except re.error as exc:
+            problems.append(
+                f"{source}:{lines['reference_pattern']}: reference_pattern is not a regular "
+                f"expression ({exc})"
+            )
     if isinstance(data.get("repeats"), str) and data["repeats"] not in REPEATS:
         problems.append(f"{source}:{lines['repeats']}: repeats is reject or keep_latest")
     if data.get("council_from_lsoa") and "council_code" in (data.get("columns") or {}):

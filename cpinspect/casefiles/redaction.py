@@ -124,6 +124,9 @@ class ReferenceGuard:
             return None
         return self.shown(pl.Series("v", [value], dtype=pl.String))[0]
 
+    def is_unsafe(self, value: str) -> bool:
+        return bool(self.unsafe(pl.Series("v", [value], dtype=pl.String))[0])
+
     def file_name(self, name: str) -> str:
         """A file's name as it may be kept: its words are split at every punctuation mark
         (2019-01-kent-street.csv is fine), and it must hold no run of a reference."""

@@ -2,6 +2,7 @@
 
 PROBLEM_LABELS = {
     "missing_reference": "No case reference",
+    "invalid_reference": "Not a case reference of the expected form",
     "duplicate_reference": "Duplicate case reference",
     "missing_date": "No date recorded",
     "invalid_date": "Not a real date",

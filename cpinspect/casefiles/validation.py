@@ -12,6 +12,7 @@ reference column).
 
 Problem classes (``problem``):
   missing_reference   no reference (and the profile does not derive one)
+  invalid_reference   not of the form the profile's reference_pattern gives (not shown)
   duplicate_reference the reference was already used on an earlier line
   missing_date        no date recorded
   invalid_date        not a date in the profile's formats, or no such day (30 February)
@@ -40,6 +41,7 @@ from cpinspect.casefiles.schema import AGE_MAX, AGE_MIN, CATEGORY_LABELS
 REJECT, WARNING = "reject", "warning"
 PROBLEMS = {
     "missing_reference": REJECT,
+    "invalid_reference": REJECT,
     "duplicate_reference": REJECT,
     "missing_date": REJECT,
     "invalid_date": REJECT,
@@ -90,6 +92,26 @@ def _parse_dates(column: pl.Expr, formats: list[str]) -> pl.Expr:
     return pl.coalesce(attempts)
 
 
+FORMAT_WORDS = {
+    "%Y": "YYYY",
+    "%y": "YY",
+    "%m": "MM",
+    "%d": "DD",
+    "%b": "Jan",
+    "%B": "January",
+    "%H": "hh",
+    "%M": "mm",
+    "%S": "ss",
+    "%z": "+hh:mm",
+    "%j": "DDD",
+}
+
+
+def format_words(fmt: str) -> str:
+    """'%d/%m/%Y' -> 'DD/MM/YYYY': a date format as people write it."""
+    return re.sub(r"%[A-Za-z]", lambda m: FORMAT_WORDS.get(m.group(), m.group()), fmt)
+
+
 def _out_of_scope_index(profile, present: set[str]) -> pl.Expr:
     """The index of the first out-of-scope rule a row meets (None: in scope)."""
     expr = pl.lit(None, dtype=pl.Int32)
@@ -123,7 +145,7 @@ def check(table: pl.DataFrame, profile, *, council_codes: set[str], today: dt.da
         return pl.lit(None, dtype=pl.String)
 
     oos = _out_of_scope_index(profile, present)
-    in_scope = table.select(oos.is_null()).to_series()
+    in_scope = table.select(pl.col("_line"), oos.is_null().alias("_in")).get_column("_in")
     rows_in_scope = int(in_scope.sum())
     if rows_in_scope == 0:
         raise fit.FileMismatch(
@@ -305,11 +327,12 @@ def _councils(frame: pl.DataFrame, profile) -> pl.DataFrame:
 def _checks(profile, council_codes, today, kept_text, attrs):
     """(problem, field, condition, found, expected, the file's column) for every check."""
     expected_cats = "one of: " + "; ".join(CATEGORY_LABELS.values())
-    formats = ", ".join(profile.date_formats)
+    formats = " or ".join(format_words(f) for f in profile.date_formats)
     col = profile.source_column
     lsoa_column = profile.council_from_lsoa
     council_column = lsoa_column or col("council_code")
     attr_columns = {a: c for c, a in attrs}
+    pattern = profile.reference_pattern
     checks = [
         (
             "missing_reference",
@@ -317,6 +340,16 @@ def _checks(profile, council_codes, today, kept_text, attrs):
             pl.col("_ref").is_null(),
             pl.lit("(empty)"),
             profile.missing_reference_reason or "a case reference",
+            col("case_ref"),
+        ),
+        (
+            "invalid_reference",
+            "case_ref",
+            pl.col("_ref").is_not_null() & ~pl.col("_ref").str.contains(pattern)
+            if pattern
+            else pl.lit(False),
+            pl.lit(WITHHELD),
+            profile.reference_words or f"a reference matching {pattern}",
             col("case_ref"),
         ),
         (
@@ -422,9 +455,11 @@ def _collapse_repeats(frame: pl.DataFrame, index: int) -> pl.DataFrame:
     order = pl.col("recorded_on").cast(pl.Int64).fill_null(-(10**6)) * 10**10 + pl.col("_line")
     latest = order == order.max().over("_ref")
     return frame.with_columns(
-        pl.when(candidate & ~latest).then(pl.lit(index, dtype=pl.Int32)).otherwise("_oos")
+        pl.when(candidate & ~latest)
+        .then(pl.lit(index, dtype=pl.Int32))
+        .otherwise("_oos")
         .alias("_oos")
-    )  # fmt: skip
+    )
 
 
 def _duplicates(refs: pl.Series) -> pl.Expr:

@@ -85,3 +85,20 @@ def report_of(extract) -> list[dict]:
 
     rows = extract.problems.order_by("seq").values("line", "field", "problem", "found")
     return report_rows(extract, list(rows))
+
+
+def force_inspection(programme, people, force, status="fieldwork"):
+    """A child protection inspection of ``force`` at ``status``, led by the lead."""
+    from cpinspect.programmes import services
+    from cpinspect.programmes.models import InspectionType, TeamRole
+
+    inspection = services.inspection_create(
+        programme=programme,
+        kind=InspectionType.CHILD_PROTECTION,
+        force=force,
+        fieldwork_starts_on=dt.date(2026, 11, 2),
+    )
+    inspection.status = status
+    inspection.save()
+    services.team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
+    return inspection

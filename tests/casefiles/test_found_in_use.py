@@ -17,11 +17,11 @@ from django.urls import reverse
 
 from cpinspect.casefiles import sampling, services
 from cpinspect.casefiles.models import Extract, ExtractStatus, Sample
-from cpinspect.programmes import services as programmes
-from cpinspect.programmes.models import InspectionType, Status, TeamRole
+from cpinspect.programmes.models import Status
 from cpinspect.registry.models import Force
 from cpinspect.registry.reference_data import load
 from tests.casefiles import police_uk
+from tests.casefiles.conftest import force_inspection
 from tests.casefiles.dump import leaks_in_database
 
 pytestmark = pytest.mark.django_db
@@ -33,19 +33,6 @@ def registry(reference):
     """Every force and council of England and Wales, from the project's ONS files."""
     load()
     return {force.name: force for force in Force.objects.all()}
-
-
-def force_inspection(programme, people, force, status=Status.FIELDWORK):
-    inspection = programmes.inspection_create(
-        programme=programme,
-        kind=InspectionType.CHILD_PROTECTION,
-        force=force,
-        fieldwork_starts_on=date(2026, 11, 2),
-    )
-    inspection.status = status
-    inspection.save()
-    programmes.team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
-    return inspection
 
 
 @pytest.fixture
@@ -71,8 +58,13 @@ def test_swapped_columns_leave_no_reference_in_the_database(kent, people, other)
     i, j = header.index("Crime ID"), header.index(other)
     header[i], header[j] = header[j], header[i]
     for hold in (False, True):  # the command line (refused) and the web (held)
-        run(kent, people["lead"], made.csv(header=header), "police-uk-street",
-            hold_for_confirmation=hold)  # fmt: skip
+        run(
+            kent,
+            people["lead"],
+            made.csv(header=header),
+            "police-uk-street",
+            hold_for_confirmation=hold,
+        )
     assert Extract.objects.count() == 2
     assert leaks_in_database(made.references) == []
 
@@ -202,8 +194,9 @@ def bad_canonical(rows: int) -> bytes:
 
 
 def test_the_api_pages_the_report_instead_of_dumping_it(client, inspection, people):
-    extract = run(inspection, people["lead"], bad_canonical(4000), "canonical",
-                  accept_rejections=True)  # fmt: skip
+    extract = run(
+        inspection, people["lead"], bad_canonical(4000), "canonical", accept_rejections=True
+    )
     assert extract.rows_rejected == 4000
     client.force_login(people["lead"])
     response = client.get(f"/api/inspections/{inspection.pk}/extracts/{extract.pk}/")
@@ -215,8 +208,15 @@ def test_the_command_summarises_the_report(inspection, people, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(bad_canonical(4000))
     out = io.StringIO()
-    call_command("import_extract", str(path), inspection=inspection.pk, user=people["lead"].email,
-                 accept_rejections=True, json=True, stdout=out)  # fmt: skip
+    call_command(
+        "import_extract",
+        str(path),
+        inspection=inspection.pk,
+        user=people["lead"].email,
+        accept_rejections=True,
+        json=True,
+        stdout=out,
+    )
     assert len(out.getvalue()) < 20_000
     assert json.loads(out.getvalue())["rows_rejected"] == 4000
 
@@ -231,8 +231,7 @@ def test_seconds_is_the_whole_import(inspection, people, monkeypatch):
 
     monkeypatch.setattr(Extract, "save", slow_save)
     started = time.perf_counter()
-    extract = run(inspection, people["lead"], bad_canonical(3), "canonical",
-                  accept_rejections=True)  # fmt: skip
+    extract = run(inspection, people["lead"], bad_canonical(3), "canonical", accept_rejections=True)
     took = time.perf_counter() - started
     extract.refresh_from_db()
     assert extract.status == ExtractStatus.IMPORTED

@@ -122,6 +122,27 @@ MATRIX = [
         only(TEAM, anonymous=403),
     ),
     (
+        "api: extract problems",
+        "get",
+        lambda w: f"/api/inspections/{w['i']}/extracts/{w['e']}/problems/",
+        only(TEAM, anonymous=403),
+    ),
+    (
+        "api: other inspection's extract problems",
+        "get",
+        lambda w: f"/api/inspections/{w['i']}/extracts/{w['je']}/problems/",
+        only(set(), anonymous=403),
+    ),
+    (
+        "extract status: a page of one problem",
+        "get",
+        lambda w: (
+            reverse("casefiles-extract-detail", args=[w["i"], w["e"]])
+            + "?problem=invalid_date&page=2"
+        ),
+        only(TEAM),
+    ),
+    (
         "api: sample",
         "get",
         lambda w: f"/api/inspections/{w['i']}/sample/",
