@@ -117,7 +117,8 @@ def filled(batch: pl.DataFrame, columns: list[str], in_scope: pl.Expr) -> dict[s
     present = [c for c in columns if c in batch.columns]
     if not present:
         return {}
-    counts = batch.filter(in_scope).select(
+    rows = batch.with_columns(in_scope.alias("_in_scope")).filter(pl.col("_in_scope"))
+    counts = rows.select(
         (pl.col(c).str.strip_chars().replace("", None).is_not_null().sum()) for c in present
     )
     return dict(zip(present, counts.row(0), strict=True))
