@@ -42,17 +42,29 @@ def _word_looks_like_reference(word: pl.Expr) -> pl.Expr:
 
 
 class ReferenceGuard:
-    """Built from the file's reference column; says which other values must be withheld."""
+    """Built from the file's reference column; says which other values must be withheld.
+
+    Only distinct values are looked at, and each lookup scans the references once against
+    the few candidates a check has (words, runs of 8 characters): a million references cost
+    a few milliseconds a check, with no set of them built."""
 
     def __init__(self, references: pl.Series | None = None):
-        refs = (
-            references.drop_nulls().str.strip_chars()
-            if references is not None
-            else pl.Series([], dtype=pl.String)
-        )
-        refs = refs.filter(refs != "")
-        self.references = refs.unique()
-        self.prefixes = refs.filter(refs.str.len_chars() >= PREFIX).str.slice(0, PREFIX).unique()
+        refs = references if references is not None else pl.Series([], dtype=pl.String)
+        self.references = refs.cast(pl.String).drop_nulls().rename("ref")
+        self._prefixes = None
+
+    @property
+    def prefixes(self) -> pl.Series:
+        if self._prefixes is None:  # a reference shorter than PREFIX never equals a run
+            self._prefixes = self.references.str.slice(0, PREFIX)
+        return self._prefixes
+
+    def _known(self, candidates: pl.Series, among: pl.Series) -> set[str]:
+        """The candidates that are values of ``among`` (one scan of ``among``)."""
+        candidates = candidates.drop_nulls().unique()
+        if candidates.len() == 0 or among.len() == 0:
+            return set()
+        return set(among.filter(among.is_in(candidates.implode())).unique().to_list())
 
     def unsafe(self, values: pl.Series, *, words=_WORD, runs_within=SHORT_TEXT) -> pl.Series:
         """True for each value that must be withheld (None stays False). Works on the
@@ -62,10 +74,10 @@ class ReferenceGuard:
         if distinct.len() == 0:
             return pl.Series(values.name, [False] * values.len(), dtype=pl.Boolean)
         flagged = self._unsafe_distinct(distinct, words, runs_within)
-        lookup = dict(zip(distinct.to_list(), flagged.to_list(), strict=True))
+        lookup = dict(zip(distinct.to_list(), flagged, strict=True))
         return values.replace_strict(lookup, default=False, return_dtype=pl.Boolean)
 
-    def _unsafe_distinct(self, distinct: pl.Series, words: str, runs_within: int) -> pl.Series:
+    def _unsafe_distinct(self, distinct: pl.Series, words: str, runs_within: int) -> list[bool]:
         table = distinct.rename("v").to_frame().with_row_index("i")
         split = (
             table.select("i", pl.col("v").str.extract_all(words).alias("w"))
@@ -73,30 +85,36 @@ class ReferenceGuard:
             .drop_nulls("w")
             .with_columns(pl.col("w").str.strip_chars("."))
             .filter(pl.col("w") != "")
+            .with_columns(pl.col("w").str.slice(0, PREFIX).alias("p"))
         )
-        word_hit = (
-            _word_looks_like_reference(pl.col("w"))
-            | pl.col("w").is_in(self.references.implode())
-            | pl.col("w").str.slice(0, PREFIX).is_in(self.prefixes.implode())
-        )
-        hit_rows = split.filter(word_hit).get_column("i").unique()
-        flagged = table.select(
-            pl.col("i").is_in(hit_rows.implode())
-            | pl.col("v").str.strip_chars().is_in(self.references.implode())
-        ).to_series()
-        longest = int(table.get_column("v").str.len_chars().max() or 0)
-        if self.prefixes.len() and longest >= PREFIX:
-            # any run of PREFIX characters that starts a reference, in the short texts
-            last = min(longest, runs_within) - PREFIX
-            runs = [
-                pl.col("v").str.slice(start, PREFIX).is_in(self.prefixes.implode())
-                for start in range(last + 1)
-            ]
-            within = table.select(
-                (pl.col("v").str.len_chars() <= runs_within) & pl.any_horizontal(runs)
-            ).to_series()
-            flagged = flagged | within
-        return flagged
+        known_words = self._known(split.get_column("w"), self.references)
+        known_starts = self._known(split.get_column("p"), self.prefixes)
+        hit = _word_looks_like_reference(pl.col("w")) | pl.col("w").is_in(list(known_words))
+        hit = hit | pl.col("p").is_in(list(known_starts))
+        flagged = set(split.filter(hit).get_column("i").to_list())
+        stripped = table.select(pl.col("v").str.strip_chars()).to_series()
+        known_values = self._known(stripped, self.references)
+        short = table.filter(pl.col("v").str.len_chars().is_between(PREFIX, runs_within))
+        if short.height and self.references.len():
+            # every run of PREFIX characters of the short texts, against the references' starts
+            runs = (
+                short.select(
+                    "i",
+                    pl.concat_list(
+                        [
+                            pl.col("v").str.slice(start, PREFIX)
+                            for start in range(runs_within - PREFIX + 1)
+                        ]
+                    ).alias("r"),
+                )
+                .explode("r")
+                .filter(pl.col("r").str.len_chars() == PREFIX)
+            )
+            known_runs = self._known(runs.get_column("r"), self.prefixes)
+            if known_runs:
+                flagged |= set(runs.filter(pl.col("r").is_in(list(known_runs)))["i"].to_list())
+        values = table.get_column("v").str.strip_chars().to_list()
+        return [i in flagged or values[i] in known_values for i in range(table.height)]
 
     def withheld(self, values: pl.Series) -> pl.Series:
         """``values`` with every unsafe value replaced by None."""

@@ -152,9 +152,6 @@ def check(table: pl.DataFrame, profile, *, council_codes: set[str], today: dt.da
             f"Every one of the file's {table.height:,} rows is out of scope "
             f"({'; '.join(reasons[:-1]) or 'by the profile'}): there is nothing to import."
         )
-    fit.check_filled(
-        fit.filled(table, profile.required_source_columns(), oos.is_null()), rows_in_scope, profile
-    )
     category = _category(table, profile, cat_col, present)
     if profile.council_from_lsoa and profile.council_from_lsoa in present:
         lsoa_text = pl.col(profile.council_from_lsoa).str.strip_chars().replace("", None)
@@ -190,19 +187,31 @@ def check(table: pl.DataFrame, profile, *, council_codes: set[str], today: dt.da
             if c in present
         ],
     )
+    _check_filled(table, frame, profile, rows_in_scope)
     if profile.missing_reference == "derive":
         frame = _derive_references(frame)
     frame = frame.with_columns(
         _parse_dates(pl.col("_date_text"), profile.date_formats).alias("recorded_on")
     )
-    if profile.missing_reference != "derive":
-        fit.check_references(frame.filter(pl.col("_oos").is_null()).get_column("_ref"), profile)
+    in_scope_refs = frame.filter(pl.col("_oos").is_null()).get_column("_ref").drop_nulls()
+    distinct_refs = in_scope_refs.hash().n_unique()  # as many as the references, but for
+    if profile.missing_reference != "derive":  # a rare collision of two hashes
+        fit.check_references(in_scope_refs.len(), distinct_refs, profile)
     if profile.repeats == "keep_latest":
         frame = _collapse_repeats(frame, repeats_index)
+    all_in_scope = frame.get_column("_oos").null_count() == frame.height
     frame = frame.with_columns(
-        pl.when(pl.col("_oos").is_null()).then(pl.col("_ref")).alias("_ref_in")
+        pl.col("_ref").alias("_ref_in")
+        if all_in_scope  # the same column, not a copy
+        else pl.when(pl.col("_oos").is_null()).then(pl.col("_ref")).alias("_ref_in")
     )
-    frame = frame.with_columns(_duplicates(frame.get_column("_ref_in")).alias("_dup"))
+    repeats = profile.repeats == "keep_latest"
+    frame = frame.with_columns(
+        _duplicates(
+            frame.get_column("_ref_in"),
+            all_distinct=not repeats and distinct_refs == in_scope_refs.len(),
+        ).alias("_dup")
+    )
     frame = _first_lines(frame)
     frame = _councils(frame, profile)
     guard = ReferenceGuard(frame.get_column("_ref"))
@@ -306,6 +315,36 @@ def _category(table, profile, cat_col, present) -> pl.Expr:
     return category
 
 
+def _check_filled(table, frame, profile, rows_in_scope) -> None:
+    """Each required column filled on most rows in scope, counted on the columns already
+    trimmed for the frame where the column is one of the canonical fields."""
+    trimmed = {
+        profile.source_column(f): name
+        for f, name in [
+            ("case_ref", "_ref"),
+            ("recorded_on", "_date_text"),
+            ("category", "_cat_text"),
+            ("child_age", "_age_text"),
+            ("outcome", "outcome"),
+        ]
+    }
+    required = [c for c in profile.required_source_columns() if c in table.columns]
+    mine = [c for c in required if c in trimmed]
+    filled = [
+        (pl.col("_oos").is_null() & pl.col(trimmed[c]).is_not_null() & (pl.col(trimmed[c]) != ""))
+        .sum()
+        .alias(c)
+        for c in mine
+    ]
+    counts = frame.select(filled).row(0, named=True) if mine else {}
+    others = [c for c in required if c not in trimmed]
+    if others:
+        counts.update(
+            fit.filled(table, others, _out_of_scope_index(profile, set(table.columns)).is_null())
+        )
+    fit.check_filled(counts, rows_in_scope, profile)
+
+
 def _councils(frame: pl.DataFrame, profile) -> pl.DataFrame:
     """council_code from the LSOA name or the council column; _council_bad for a value that
     is not a council code, _lsoa_unknown for an LSOA name whose district is unknown."""
@@ -316,7 +355,10 @@ def _councils(frame: pl.DataFrame, profile) -> pl.DataFrame:
             pl.lit(False).alias("_council_bad"),
             (pl.col("_lsoa_text").is_not_null() & codes.is_null()).alias("_lsoa_unknown"),
         )
-    valid = pl.col("_council_text").str.contains(COUNCIL_CODE)
+    texts = frame.get_column("_council_text")
+    distinct = texts.drop_nulls().unique()  # a file names a few dozen councils at most
+    codes = distinct.filter(distinct.str.contains(COUNCIL_CODE))
+    valid = pl.col("_council_text").is_in(codes.implode())
     return frame.with_columns(
         pl.when(valid).then(pl.col("_council_text")).alias("council_code"),
         (pl.col("_council_text").is_not_null() & ~valid).alias("_council_bad"),
@@ -462,17 +504,20 @@ def _collapse_repeats(frame: pl.DataFrame, index: int) -> pl.DataFrame:
     )
 
 
-def _duplicates(refs: pl.Series) -> pl.Expr:
+def _duplicates(refs: pl.Series, all_distinct: bool | None = None) -> pl.Expr:
     """True for a reference already used on an earlier line (never for a missing one).
 
     Finding repeats among a million strings takes about 0.12 s; among their 64-bit hashes,
     0.02 s. Equal references have equal hashes, so when the hashes of the references are all
     different, so are the references and no row is a duplicate. Otherwise (a duplicate, or
-    a rare collision of hashes) the references themselves are compared.
+    a rare collision of hashes) the references themselves are compared. ``all_distinct``:
+    what the caller already knows of the hashes (``check`` counts them once for two uses).
     """
-    given = refs.drop_nulls()
     name = refs.name
-    if given.hash().n_unique() == given.len():
+    if all_distinct is None:
+        given = refs.drop_nulls()
+        all_distinct = given.hash().n_unique() == given.len()
+    if all_distinct:
         return pl.lit(False)
     return pl.col(name).is_not_null() & ~pl.col(name).is_first_distinct()
 
