@@ -101,7 +101,7 @@ def _extract_file(rows: int, bad: int) -> bytes:
     return frame.write_csv().encode()
 
 
-def setup(rows: int, bad: int) -> dict:
+def setup(rows: int, bad: int, profile: bool = False) -> dict:
     import pghistory
 
     from cpinspect.accounts.models import Role, User
@@ -127,6 +127,11 @@ def setup(rows: int, bad: int) -> dict:
         inspection.save()
         programmes.team_member_add(inspection=inspection, user=lead, role=TeamRole.LEAD)
     data = _extract_file(rows, bad)
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     extract = services.extract_import(
         inspection=inspection,
@@ -139,6 +144,11 @@ def setup(rows: int, bad: int) -> dict:
         file_name="essex-benchmark.csv",
     )
     took = time.perf_counter() - started
+    if profile:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     return {
         "lead": lead,
         "inspection": inspection,
@@ -201,6 +211,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--bad", type=int, default=300_000)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--profile", action="store_true", help="profile the import (stderr)")
     args = parser.parse_args()
     _setup_environment()
     import logging
@@ -210,7 +221,7 @@ def main() -> None:
     _database()
     try:
         began = time.perf_counter()
-        world = setup(args.rows, args.bad)
+        world = setup(args.rows, args.bad, args.profile)
         setup_seconds = time.perf_counter() - began
         extract = world["extract"]
         pages = measure(world, args.requests)

@@ -74,8 +74,16 @@ class ReferenceGuard:
         if distinct.len() == 0:
             return pl.Series(values.name, [False] * values.len(), dtype=pl.Boolean)
         flagged = self._unsafe_distinct(distinct, words, runs_within)
-        lookup = dict(zip(distinct.to_list(), flagged, strict=True))
-        return values.replace_strict(lookup, default=False, return_dtype=pl.Boolean)
+        bad = [v for v, unsafe in zip(distinct.to_list(), flagged, strict=True) if unsafe]
+        if not bad:  # the usual case: nothing to withhold, no pass over the values
+            return (
+                pl.Series(values.name, [False], dtype=pl.Boolean).extend_constant(
+                    False, values.len() - 1
+                )
+                if values.len()
+                else pl.Series(values.name, [], dtype=pl.Boolean)
+            )
+        return values.is_in(pl.Series(bad, dtype=pl.String).implode()).fill_null(False)
 
     def _unsafe_distinct(self, distinct: pl.Series, words: str, runs_within: int) -> list[bool]:
         table = distinct.rename("v").to_frame().with_row_index("i")

@@ -217,8 +217,14 @@ def check(table: pl.DataFrame, profile, *, council_codes: set[str], today: dt.da
     guard = ReferenceGuard(frame.get_column("_ref"))
     kept_text = ["outcome", *[a for _, a in attrs]]
     withheld = {name: guard.unsafe(frame.get_column(name)) for name in kept_text}
+    withheld = {name: flags for name, flags in withheld.items() if flags.any()}
     frame = frame.with_columns(
-        *[pl.Series(f"_w_{name}", flags) for name, flags in withheld.items()],
+        *[
+            pl.Series(f"_w_{name}", withheld[name])
+            if name in withheld
+            else pl.lit(False).alias(f"_w_{name}")
+            for name in kept_text
+        ],
         *[
             pl.when(pl.Series(flags)).then(None).otherwise(pl.col(name)).alias(name)
             for name, flags in withheld.items()
