@@ -342,7 +342,7 @@ def numbered_problems(problems: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_problems(extract: Extract, problems: pl.DataFrame) -> None:
-    """Every row of the report, by COPY (300,000 rows in well under a second)."""
+    """Every row of the report, in one COPY statement (no row-by-row INSERT)."""
     if problems.height == 0:
         return
     text = problems.select(

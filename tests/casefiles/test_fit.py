@@ -12,7 +12,13 @@ from cpinspect.programmes.models import Status
 from cpinspect.registry.models import Force
 from cpinspect.registry.reference_data import load
 from tests.casefiles import police_uk
-from tests.casefiles.conftest import TODAY, force_inspection, report_of, synthetic_csv
+from tests.casefiles.conftest import (
+    TODAY,
+    force_inspection,
+    report_of,
+    stop_and_search_profile,
+    synthetic_csv,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -148,26 +154,7 @@ def test_a_column_of_few_values_is_not_a_reference_column(kent, people):
 
 def test_a_stop_and_search_file_imports_with_a_profile_of_its_own(kent, people, tmp_path):
     """A force's own profile: no reference (derived from the row), adults out of scope."""
-    profile = tmp_path / "stop-and-search.yaml"
-    profile.write_text(
-        "name: stop-and-search\n"
-        "format: csv\n"
-        "columns:\n  recorded_on: Date\n  outcome: Outcome\n"
-        "date_formats: ['%Y-%m-%dT%H:%M:%S%z']\n"
-        "category_default: vulnerability and risk\n"
-        "missing_reference: derive\n"
-        "derive_reference_from: [Date, Type, Gender, Age range, Object of search]\n"
-        "required_columns: [Date, Age range]\n"
-        "out_of_scope:\n"
-        "  - column: Age range\n"
-        "    equals: [18-24, 25-34, over 34]\n"
-        "    reason: an adult searched\n"
-        "keep: [Age range]\n"
-        "drop: [Latitude, Longitude, Self-defined ethnicity, Officer-defined ethnicity,"
-        " Legislation, Object of search, Part of a policing operation, Policing operation,"
-        " Outcome linked to object of search, Removal of more than just outer clothing,"
-        " Type, Gender]\n"
-    )
+    profile = stop_and_search_profile(tmp_path)
     made = police_uk.stop_and_search_file(rows=80, seed=58)
     adults = sum(1 for r in made.rows if r["Age range"] not in ("under 10", "10-17"))
     extract = run(kent, people, made.csv(), str(profile), accept_rejections=True)

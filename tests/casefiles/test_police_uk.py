@@ -165,3 +165,45 @@ def test_outcomes_profile_reads_an_outcomes_file(city_inspection, people):
     assert extract.problem_counts == {}
     frame = pl.read_parquet(extract.frame_path)
     assert sorted(frame["outcome"].to_list()) == ["Court result unavailable", "Local resolution"]
+
+
+STOP_AND_SEARCH = Path(
+    "/work/shared/data/police_uk/2016-11-city-of-london-stop-and-search.EXCERPT_first20rows.csv"
+)
+
+
+@pytest.mark.skipif(not STOP_AND_SEARCH.exists(), reason="shared police.uk file not present")
+def test_the_real_stop_and_search_excerpt(city_inspection, people, tmp_path):
+    """No built-in profile fits it (it has no Crime ID); a force's own profile takes it, with
+    adults out of scope, as counted here from the file."""
+    import csv
+
+    from cpinspect.casefiles import services
+    from tests.casefiles.conftest import stop_and_search_profile
+
+    data = STOP_AND_SEARCH.read_bytes()
+    street = services.extract_import(
+        inspection=city_inspection,
+        user=people["lead"],
+        data=data,
+        profile_name="police-uk-street",
+        via="cli",
+    )
+    assert street.status == ExtractStatus.FAILED
+    assert "None of the built-in profiles fits it" in street.error
+    with STOP_AND_SEARCH.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    adults = sum(1 for r in rows if r["Age range"] in ("18-24", "25-34", "over 34"))
+    extract = services.extract_import(
+        inspection=city_inspection,
+        user=people["lead"],
+        data=data,
+        profile_name=stop_and_search_profile(tmp_path),
+        via="cli",
+        accept_rejections=True,
+    )
+    assert extract.status == ExtractStatus.IMPORTED, extract.error
+    assert extract.rows_read == len(rows) == 20
+    assert extract.rows_out_of_scope == adults
+    assert extract.rows_accepted + extract.rows_rejected == 20 - adults
+    assert extract.summary.by_month == {"2016-11": extract.rows_accepted}
