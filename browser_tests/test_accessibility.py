@@ -104,6 +104,37 @@ def test_case_extract_and_sample_pages_are_accessible(page_as):
     assert_accessible(page, "sample (lead)")
 
 
+def test_an_imports_report_and_a_failed_import_are_accessible(page_as, tmp_path):
+    """The Essex import's page (counts by kind, a page of rows), one kind's rows, then a
+    file that does not fit its profile, uploaded and run by the background worker: its
+    page names the file and summarises the problem."""
+    page = page_as("lead")
+    page.goto("/inspections/")
+    page.get_by_role("link", name="Child protection inspection: Essex", exact=True).click()
+    page.get_by_role("link", name="Case extract, validation report and frame summary").click()
+    page.get_by_role("link", name=re.compile(r"^Import \d+$")).first.click()
+    expect(page.get_by_role("heading", name="Validation report")).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile("by kind"))).to_be_visible()
+    assert_accessible(page, "import report (lead)")
+    page.get_by_role("table", name=re.compile("by kind")).get_by_role("link").first.click()
+    expect(page.get_by_role("link", name="Show every problem")).to_be_visible()
+    assert_accessible(page, "import report, one kind (lead)")
+
+    page.get_by_role("link", name="Case extract", exact=True).click()
+    wrong = tmp_path / "essex-wrong-columns.csv"
+    wrong.write_text("reference,date\nA1,2026-01-01\n")
+    page.get_by_label("Import profile").select_option("canonical")
+    page.get_by_label("Extract file (CSV, XLSX or Parquet)").set_input_files(str(wrong))
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("essex-wrong-columns.csv")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("no column 'recorded_on'", timeout=30_000)  # refreshes
+    expect(summary.get_by_role("heading")).to_have_text(
+        "There is a problem with essex-wrong-columns.csv"
+    )
+    assert_accessible(page, "failed import (lead)")
+
+
 def test_planning_pages_are_accessible(page_as):
     page = page_as("planner")
     page.goto("/planning/")

@@ -1,6 +1,8 @@
 """REST endpoints for extracts and samples: the same selectors and services as the pages,
 so the same rule (the inspection's team only; 404 for anyone else)."""
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from rest_framework import serializers, status
@@ -10,9 +12,11 @@ from rest_framework.response import Response
 
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
-from cpinspect.casefiles import precision, sampling, selectors, services
+from cpinspect.casefiles import precision, report, sampling, selectors, services
 from cpinspect.casefiles.models import Allocation, Extract, Sample, SampledCase
 from cpinspect.casefiles.profiles import builtin_names
+
+PROBLEMS_PER_PAGE, PROBLEMS_MAX_PAGE = 500, 1000
 
 
 class ExtractSerializer(serializers.ModelSerializer):
@@ -27,17 +31,23 @@ class ExtractSerializer(serializers.ModelSerializer):
             "profile",
             "status",
             "stage",
+            "file_name",
             "file_format",
             "encoding",
+            "delimiter",
             "started_at",
             "finished_at",
+            "seconds",
             "rows_read",
             "rows_accepted",
             "rows_rejected",
             "rows_warned",
+            "rows_out_of_scope",
             "problem_counts",
             "error",
             "frame_sha256",
+            "superseded_by",
+            "vault_destroyed_at",
             "summary",
         ]
 
@@ -58,8 +68,42 @@ class ExtractSerializer(serializers.ModelSerializer):
 
 
 class ExtractDetailSerializer(ExtractSerializer):
+    """One import: its counts by kind of problem and out of scope, the columns kept and
+    dropped, and where its report's rows are (``problems_url``, page by page)."""
+
+    problems = serializers.SerializerMethodField()
+    problems_url = serializers.SerializerMethodField()
+
     class Meta(ExtractSerializer.Meta):
-        fields = [*ExtractSerializer.Meta.fields, "report"]
+        fields = [
+            *ExtractSerializer.Meta.fields,
+            "out_of_scope",
+            "columns_kept",
+            "columns_dropped",
+            "problems",
+            "problems_url",
+        ]
+
+    def get_problems(self, obj):
+        return [
+            {
+                key: k[key]
+                for key in (
+                    "problem",
+                    "label",
+                    "field",
+                    "column",
+                    "severity",
+                    "rows",
+                    "first_line",
+                    "expected",
+                )
+            }
+            for k in report.kind_rows(obj)
+        ]
+
+    def get_problems_url(self, obj):
+        return reverse("api-casefiles-extract-problems", args=[obj.inspection_id, obj.pk])
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -115,6 +159,7 @@ class DrawSerializer(serializers.Serializer):
     minimum = serializers.IntegerField(default=5, min_value=0)
     fixed = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
     exclude_older_than_months = serializers.IntegerField(required=False, min_value=1)
+    redraw_reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
 @api_view(["GET", "POST"])
@@ -128,15 +173,19 @@ def extracts(request, pk):
         return Response(ExtractSerializer(rows, many=True).data)
     form = UploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
-    extract = services.extract_queue(
-        inspection=inspection,
-        user=request.user,
-        data=form.validated_data["file"].read(),
-        profile_name=form.validated_data["profile"],
-        accept_rejections=form.validated_data["accept_rejections"],
-        hold_for_confirmation=False,
-        via="api",
-    )
+    try:
+        extract = services.extract_queue(
+            inspection=inspection,
+            user=request.user,
+            data=form.validated_data["file"].read(),
+            profile_name=form.validated_data["profile"],
+            accept_rejections=form.validated_data["accept_rejections"],
+            hold_for_confirmation=False,
+            via="api",
+            file_name=form.validated_data["file"].name,
+        )
+    except services.ImportRefused as refusal:
+        return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
     return Response(ExtractDetailSerializer(extract).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -150,6 +199,49 @@ def extract_detail(request, pk, extract_id):
     return Response(ExtractDetailSerializer(extract).data)
 
 
+@api_view(["GET"])
+def extract_problems(request, pk, extract_id):
+    """The rows of an import's validation report, a page at a time (``?page=``, and
+    ``?problem=`` for one kind; ``?page_size=`` up to 1000)."""
+    inspection = selectors.case_inspection_for(request.user, pk)
+    extract = selectors.extract_for(request.user, inspection, extract_id)
+    access_log_record(
+        user=request.user, action=AccessAction.VIEW, obj=extract, inspection_id=pk, via="api"
+    )
+    try:
+        size = min(
+            max(int(request.query_params.get("page_size", PROBLEMS_PER_PAGE)), 1), PROBLEMS_MAX_PAGE
+        )
+    except ValueError:
+        size = PROBLEMS_PER_PAGE
+    page = selectors.problem_page(
+        extract,
+        problem=request.query_params.get("problem"),
+        page=request.query_params.get("page"),
+        per_page=size,
+    )
+
+    def link(number):
+        query = {"page": number, "page_size": size}
+        if page.problem:
+            query["problem"] = page.problem
+        return request.build_absolute_uri(request.path) + "?" + urlencode(query)
+
+    rows = report.report_rows(extract, page.rows)
+    keys = ("line", "field", "column", "problem", "label", "severity", "found", "expected")
+    return Response(
+        {
+            "count": page.total,
+            "page": page.number,
+            "pages": page.pages,
+            "problem": page.problem,
+            "next": link(page.number + 1) if page.has_next else None,
+            "previous": link(page.number - 1) if page.has_previous else None,
+            "results": [{k: row[k] for k in keys} for row in rows],
+        }
+    )
+
+
 @api_view(["GET", "POST"])
 @parser_classes([JSONParser, FormParser])
 def sample(request, pk):
@@ -159,9 +251,19 @@ def sample(request, pk):
         form = DrawSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        current = selectors.current_extract(request.user, inspection)
+        in_use = selectors.sample_for(request.user, inspection)
+        current = (
+            selectors.newer_import(request.user, inspection, in_use)
+            if in_use
+            else selectors.current_extract(request.user, inspection)
+        )
         if current is None:
-            return Response({"detail": "No imported extract."}, status=status.HTTP_409_CONFLICT)
+            detail = (
+                "The inspection has a sample and no newer import to draw it again from."
+                if in_use
+                else "No imported extract."
+            )
+            return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
         design = sampling.Design(
             size=data.get("size"),
             method=data["method"],
@@ -171,7 +273,11 @@ def sample(request, pk):
         )
         try:
             services.sample_draw(
-                extract=current, user=request.user, design=design, seed=data.get("seed")
+                extract=current,
+                user=request.user,
+                design=design,
+                seed=data.get("seed"),
+                redraw_reason=data.get("redraw_reason", ""),
             )
         except (services.SampleRefused, ValueError) as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)

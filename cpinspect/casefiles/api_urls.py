@@ -11,6 +11,11 @@ urlpatterns = [
         api.extract_detail,
         name="api-casefiles-extract",
     ),
+    path(
+        "inspections/<int:pk>/extracts/<int:extract_id>/problems/",
+        api.extract_problems,
+        name="api-casefiles-extract-problems",
+    ),
     path("inspections/<int:pk>/sample/", api.sample, name="api-casefiles-sample"),
     path(
         "inspections/<int:pk>/sample/cases/<int:case_id>/reveal/",

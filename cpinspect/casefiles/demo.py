@@ -25,6 +25,7 @@ def add_demo_extract(inspection, user, *, rows: int = 2500, seed: int = 2026, dr
         accept_rejections=True,
         via="cli",
         today=until,
+        file_name=f"{force.name.lower().replace(' ', '-')}-synthetic-extract.csv",
     )
     sample = None
     if draw and extract.status == "imported":

@@ -6,7 +6,10 @@ from cpinspect.casefiles.profiles import builtin_names
 
 class UploadForm(forms.Form):
     profile = forms.ChoiceField(label="Import profile")
-    file = forms.FileField(label="Extract file (CSV, XLSX or Parquet)")
+    file = forms.FileField(
+        label="Extract file (CSV, XLSX or Parquet)",
+        error_messages={"required": "Choose the force's extract file"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,3 +34,14 @@ class DrawForm(forms.Form):
 
 class UnusableForm(forms.Form):
     reason = forms.CharField(max_length=500, label="Why can this case not be used?")
+
+
+class RedrawForm(DrawForm):
+    """Drawing again replaces the sample in use: a recorded decision, with its reason."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        label="Why draw the sample again?",
+        help_text="Recorded with the new sample. The sample in use is withdrawn.",
+        error_messages={"required": "Say why the sample is drawn again"},
+    )

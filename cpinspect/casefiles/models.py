@@ -2,6 +2,7 @@
 the encrypted references of sampled cases and reserves (``SampledCase.raw_ref_encrypted``),
 which the change history does not copy."""
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 
@@ -17,6 +18,7 @@ class ExtractStatus(models.TextChoices):
     REFUSED = "refused", "Not imported: too many rows rejected"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    SUPERSEDED = "superseded", "Replaced by a later import"
 
 
 @track_changes(exclude=["stage"])
@@ -27,8 +29,12 @@ class Extract(models.Model):
         "programmes.Inspection", on_delete=models.PROTECT, related_name="extracts"
     )
     profile = models.CharField(max_length=100)
+    file_name = models.CharField(
+        max_length=255, blank=True, help_text="The uploaded file's name, as it was received."
+    )
     file_format = models.CharField(max_length=10, blank=True)
     encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=4, blank=True, help_text="CSV: what separates fields.")
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_bytes = models.BigIntegerField(default=0)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -45,15 +51,27 @@ class Extract(models.Model):
     rows_accepted = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     rows_warned = models.PositiveIntegerField(default=0)
+    rows_out_of_scope = models.PositiveIntegerField(default=0)
     problem_counts = models.JSONField(default=dict, blank=True)
-    report = models.JSONField(
-        default=list, blank=True, help_text="Every problem: line, field, problem, found, expected."
+    problem_kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per problem and field: rows, severity, the file's column, what was expected; "
+        "the rows themselves are ExtractProblem rows.",
     )
+    out_of_scope = models.JSONField(
+        default=list, blank=True, help_text="Rows out of scope by reason: reason, rows, first line."
+    )
+    columns_kept = models.JSONField(default=list, blank=True)
+    columns_dropped = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, help_text="Why the file could not be imported at all.")
     frame_path = models.CharField(max_length=500, blank=True)
     frame_sha256 = models.CharField(max_length=64, blank=True)
     vault_destroyed_at = models.DateTimeField(null=True, blank=True)
-    seconds = models.FloatField(default=0)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded"
+    )
+    seconds = models.FloatField(default=0, help_text="The whole import, to its last write.")
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -62,8 +80,44 @@ class Extract(models.Model):
         return f"Extract {self.pk} ({self.get_status_display()})"
 
     @property
+    def rows_in_scope(self) -> int:
+        return self.rows_read - self.rows_out_of_scope
+
+    @property
     def reject_share(self) -> float:
-        return self.rows_rejected / self.rows_read if self.rows_read else 0.0
+        """Rejected rows among the rows in scope (out-of-scope rows are no rejections)."""
+        return self.rows_rejected / self.rows_in_scope if self.rows_in_scope else 0.0
+
+
+class ExtractProblem(models.Model):
+    """One row of an import's validation report. Written once, with the import, by COPY;
+    never changed or deleted (a trigger refuses it). ``seq`` orders the whole report (by line)
+    and ``kind_seq`` each problem's rows, so that any page is an index range. Not copied
+    into the change history: the Extract's history records the counts, and its problem
+    rows cannot change. ``found`` never holds a value that could be a reference."""
+
+    extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="problems")
+    seq = models.PositiveIntegerField()
+    kind_seq = models.PositiveIntegerField()
+    line = models.PositiveBigIntegerField()
+    field = models.CharField(max_length=40)
+    problem = models.CharField(max_length=30)
+    found = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["extract", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["extract", "seq"], name="problem_position"),
+            models.UniqueConstraint(
+                fields=["extract", "problem", "kind_seq"], name="problem_position_in_kind"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self):
+        return f"Line {self.line}: {self.problem}"
 
 
 @track_changes()
@@ -105,9 +159,22 @@ class Sample(models.Model):
     excluded = models.JSONField(default=dict, help_text="Rows excluded, by reason.")
     total_size = models.PositiveIntegerField()
     software = models.JSONField(default=dict)
+    redraw_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="redrawn_as"
+    )
+    redraw_reason = models.TextField(blank=True, help_text="Why the sample was drawn again.")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-drawn_at", "-pk"]
+        constraints = [
+            # one sample in use per inspection; a redraw withdraws the one it replaces
+            models.UniqueConstraint(
+                fields=["inspection"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_sample_in_use_per_inspection",
+            ),
+        ]
 
     def __str__(self):
         return f"Sample of {self.total_size} (seed {self.seed})"
@@ -117,6 +184,7 @@ class CaseStatus(models.TextChoices):
     SAMPLED = "sampled", "In the sample"
     RESERVE = "reserve", "Reserve"
     UNUSABLE = "unusable", "Unusable"
+    WITHDRAWN = "withdrawn", "Withdrawn with its sample"
 
 
 @track_changes(exclude=["raw_ref_encrypted"])

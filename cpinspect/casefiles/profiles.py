@@ -7,7 +7,7 @@ A profile may say:
     format: auto                   # auto | csv | xlsx | parquet
     encoding: auto                 # auto (UTF-8 with or without BOM, UTF-16 with BOM, else
                                    # cp1252) or any Python codec name
-    delimiter: ","
+    delimiter: auto                # auto (the header line's , ; tab or |) or one character
     skip_rows: 0                   # lines (CSV) or rows (XLSX) before the header
     sheet: null                    # XLSX sheet name (default: the first)
     columns:                       # canonical field: the file's column
@@ -18,9 +18,30 @@ A profile may say:
     category_default: null         # category when the file has none
     missing_reference: reject      # reject | derive
     missing_reference_reason: ""   # shown in the report for rows rejected for no reference
+    reference_pattern: null        # a regular expression every reference matches, e.g.
+                                   # police.uk's "^[0-9a-f]{64}$"; others are rejected
+    reference_words: ""            # the same in words, for the report
     derive_reference_from: []      # columns hashed (SHA-256) into a reference when derive
-    drop: []                       # columns discarded (all others are kept as attributes)
+    keep: []                       # extra columns kept as attributes (attr_<name>); every
+                                   # other column is dropped, and the import lists it
+    drop: []                       # columns known to be discarded (they do not count as
+                                   # unknown when the file is checked against the profile)
     null_values: []                # values read as empty, e.g. ["N/A", "-"]
+    required_columns: []           # columns the file must have, filled on most in-scope
+                                   # rows (default: those of case_ref, recorded_on, category)
+    force_columns: []              # columns naming the force; each value must name the
+                                   # inspection's force ("Kent Police" names Kent)
+    council_from_lsoa: null        # a column of LSOA names ("Basildon 012A"): the council
+                                   # of each row is its district's upper-tier council
+    out_of_scope:                  # rows that are not cases, counted apart (not rejected)
+      - column: Crime type
+        equals: [Anti-social behaviour]   # or: empty: true
+        reason: anti-social behaviour, which is not recorded crime
+    repeats: reject                # reject: a reference used again is a duplicate;
+                                   # keep_latest: only the row of a reference with the latest
+                                   # date (then the last such line) is kept, the others are
+                                   # out of scope (repeats_reason says why)
+    repeats_reason: ""
 
 Errors name the file, the line and the problem.
 """
@@ -28,6 +49,7 @@ Errors name the file, the line and the problem.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,11 +72,22 @@ KEYS = {
     "category_default": (str, type(None)),
     "missing_reference": str,
     "missing_reference_reason": str,
+    "reference_pattern": (str, type(None)),
+    "reference_words": str,
     "derive_reference_from": list,
+    "keep": list,
     "drop": list,
     "null_values": list,
+    "required_columns": list,
+    "force_columns": list,
+    "council_from_lsoa": (str, type(None)),
+    "out_of_scope": list,
+    "repeats": str,
+    "repeats_reason": str,
 }
 FORMATS = {"auto", "csv", "xlsx", "parquet"}
+REPEATS = {"reject", "keep_latest"}
+OUT_OF_SCOPE_KEYS = {"column", "equals", "empty", "reason"}
 
 
 class ProfileError(Exception):
@@ -71,7 +104,7 @@ class Profile:
     description: str = ""
     format: str = "auto"
     encoding: str = "auto"
-    delimiter: str = ","
+    delimiter: str = "auto"
     skip_rows: int = 0
     sheet: str | None = None
     columns: dict = field(default_factory=dict)
@@ -80,13 +113,42 @@ class Profile:
     category_default: str | None = None
     missing_reference: str = "reject"
     missing_reference_reason: str = ""
+    reference_pattern: str | None = None
+    reference_words: str = ""
     derive_reference_from: list = field(default_factory=list)
+    keep: list = field(default_factory=list)
     drop: list = field(default_factory=list)
     null_values: list = field(default_factory=list)
+    required_columns: list = field(default_factory=list)
+    force_columns: list = field(default_factory=list)
+    council_from_lsoa: str | None = None
+    out_of_scope: list = field(default_factory=list)
+    repeats: str = "reject"
+    repeats_reason: str = ""
     source: str = ""
 
     def source_column(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
+
+    def required_source_columns(self) -> list[str]:
+        """The columns a file must have and fill for this profile to fit it."""
+        if self.required_columns:
+            return list(self.required_columns)
+        needed = [self.source_column("recorded_on")]
+        if self.missing_reference != "derive":
+            needed.append(self.source_column("case_ref"))
+        if not self.category_default:
+            needed.append(self.source_column("category"))
+        return needed
+
+    def known_columns(self) -> set[str]:
+        """Every column the profile names: mapped, kept, dropped or used for a check."""
+        known = {self.source_column(f) for f in FIELDS}
+        known.update(self.keep, self.drop, self.force_columns, self.derive_reference_from)
+        known.update(self.required_columns, (r["column"] for r in self.out_of_scope))
+        if self.council_from_lsoa:
+            known.add(self.council_from_lsoa)
+        return known
 
     def normalised_category_map(self) -> dict:
         """File value (lower-cased, trimmed) -> category slug."""
@@ -141,8 +203,9 @@ def check_text(text: str, source: str) -> tuple[dict, list[str]]:
             codecs.lookup(data["encoding"])
         except LookupError:
             problems.append(f"{source}:{lines['encoding']}: unknown encoding {data['encoding']!r}")
-    if isinstance(data.get("delimiter"), str) and len(data["delimiter"]) != 1:
-        problems.append(f"{source}:{lines['delimiter']}: delimiter must be one character")
+    delimiter = data.get("delimiter")
+    if isinstance(delimiter, str) and delimiter != "auto" and len(delimiter) != 1:
+        problems.append(f"{source}:{lines['delimiter']}: delimiter must be auto or one character")
     if isinstance(data.get("skip_rows"), int) and data["skip_rows"] < 0:
         problems.append(f"{source}:{lines['skip_rows']}: skip_rows cannot be negative")
     if isinstance(data.get("columns"), dict):
@@ -185,10 +248,63 @@ def check_text(text: str, source: str) -> tuple[dict, list[str]]:
         problems.append(
             f"{source}:{lines.get('missing_reference', 1)}: derive needs derive_reference_from"
         )
-    for key in ("drop", "derive_reference_from", "null_values"):
+    for key in (
+        "keep",
+        "drop",
+        "derive_reference_from",
+        "null_values",
+        "required_columns",
+        "force_columns",
+    ):
         if isinstance(data.get(key), list) and not all(isinstance(v, str) for v in data[key]):
             problems.append(f"{source}:{lines[key]}: {key} is a list of column names or values")
+    if isinstance(data.get("reference_pattern"), str):
+        try:
+            re.compile(data["reference_pattern"])
+        except re.error as exc:
+            problems.append(
+                f"{source}:{lines['reference_pattern']}: reference_pattern is not a regular "
+                f"expression ({exc})"
+            )
+    if isinstance(data.get("repeats"), str) and data["repeats"] not in REPEATS:
+        problems.append(f"{source}:{lines['repeats']}: repeats is reject or keep_latest")
+    if data.get("council_from_lsoa") and "council_code" in (data.get("columns") or {}):
+        problems.append(
+            f"{source}:{lines['council_from_lsoa']}: give the council by council_code or by "
+            "council_from_lsoa, not both"
+        )
+    if isinstance(data.get("out_of_scope"), list):
+        problems += _out_of_scope_problems(data["out_of_scope"], value_lines, source, lines)
     return data, problems
+
+
+def _out_of_scope_problems(rules, value_lines, source, lines) -> list[str]:
+    node = value_lines.get("out_of_scope")
+    items = node.value if node is not None and isinstance(node.value, list) else []
+    problems = []
+    for index, rule in enumerate(rules):
+        line = items[index].start_mark.line + 1 if index < len(items) else lines["out_of_scope"]
+        where = f"{source}:{line}: out_of_scope rule {index + 1}"
+        if not isinstance(rule, dict):
+            problems.append(f"{where} is a mapping (column, equals or empty, reason)")
+            continue
+        unknown = set(rule) - OUT_OF_SCOPE_KEYS
+        if unknown:
+            problems.append(f"{where} has unknown setting(s) {', '.join(sorted(unknown))}")
+        if not isinstance(rule.get("column"), str) or not rule["column"]:
+            problems.append(f"{where} needs the column it looks at")
+        if not isinstance(rule.get("reason"), str) or not rule["reason"].strip():
+            problems.append(f"{where} needs a reason, shown with the rows it counts")
+        equals, empty = rule.get("equals"), rule.get("empty")
+        if (equals is None) == (empty is None):
+            problems.append(f"{where} needs one of equals (a list of values) or empty: true")
+        elif equals is not None and (
+            not isinstance(equals, list) or not all(isinstance(v, str) for v in equals)
+        ):
+            problems.append(f"{where}: equals is a list of values")
+        elif empty is not None and empty is not True:
+            problems.append(f"{where}: empty can only be true")
+    return problems
 
 
 def load_file(path: Path | str) -> Profile:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -36,6 +38,7 @@ class Loaded:
     table: pl.DataFrame  # all columns String, plus _line (Int64)
     format: str
     encoding: str
+    delimiter: str = ""
 
 
 def sniff_format(data: bytes) -> str:
@@ -109,8 +112,41 @@ def _transcode_8bit(data: bytes) -> tuple[bytes, str]:
         return data.decode("latin-1").encode("utf-8"), "latin-1"
 
 
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def detect_delimiter(data: bytes, profile) -> str:
+    """The delimiter of the header line (the line after ``skip_rows``), UTF-8 text.
+
+    With ``delimiter: auto``, the one of , ; tab | found most often outside quotes (a comma
+    when none is). A delimiter the profile names is used, unless the header line has none of
+    it but does have another: then the file is refused, naming both."""
+    start = 0
+    for _ in range(profile.skip_rows):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return "," if profile.delimiter == "auto" else profile.delimiter
+    end = data.find(b"\n", start)
+    header = data[start : end if end >= 0 else len(data)][:65536].decode("utf-8", "replace")
+    header = re.sub(r'"[^"]*"', "", header)  # delimiters inside quoted names do not count
+    counts = {d: header.count(d) for d in DELIMITERS}
+    found = max(counts, key=lambda d: (counts[d], d == ","))
+    named = profile.delimiter
+    if named == "auto":
+        return found if counts[found] else ","
+    if counts.get(named, header.count(named)) == 0 and counts[found] > 0:
+        raise ExtractFileError(
+            f"The header line has no {DELIMITERS.get(named, repr(named))} between its fields "
+            f"but has {counts[found]} {DELIMITERS[found]}: the file seems to be separated by "
+            f"{DELIMITERS[found]}, but the profile {profile.name!r} expects "
+            f"{DELIMITERS.get(named, repr(named))}."
+        )
+    return named
+
+
 def _read_csv(data: bytes, profile) -> Loaded:
     data, encoding = _to_utf8(data, profile)
+    profile = dataclasses.replace(profile, delimiter=detect_delimiter(data, profile))
     skip = profile.skip_rows
     kwargs = dict(
         infer_schema=False,
@@ -147,7 +183,7 @@ def _read_csv(data: bytes, profile) -> Loaded:
     blank = pl.all_horizontal(pl.col(data_columns).is_null())
     if table.select(blank.any()).item():  # blank lines
         table = table.filter(~blank)
-    return Loaded(table=table, format="csv", encoding=encoding)
+    return Loaded(table=table, format="csv", encoding=encoding, delimiter=profile.delimiter)
 
 
 def _check_short_rows(data: bytes, profile, columns: int) -> None:

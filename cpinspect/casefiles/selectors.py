@@ -1,9 +1,17 @@
 """Reads of case-level data: each takes the user and checks ``access.can_see_case_data``."""
 
+from dataclasses import dataclass
+
 from django.http import Http404
 
 from cpinspect.accounts import access
-from cpinspect.casefiles.models import Extract, ExtractStatus, Sample, SampledCase
+from cpinspect.casefiles.models import (
+    Extract,
+    ExtractProblem,
+    ExtractStatus,
+    Sample,
+    SampledCase,
+)
 from cpinspect.programmes.models import Inspection
 
 
@@ -45,7 +53,11 @@ def extract_for(user, inspection, extract_id) -> Extract:
 
 
 def current_extract(user, inspection) -> Extract | None:
-    """The latest imported extract (the one to sample), if any."""
+    """The sampling frame: the import of the sample in use; before any sample, the latest
+    imported extract (the one to sample)."""
+    sample = sample_for(user, inspection)
+    if sample is not None:
+        return extracts_for(user, inspection).select_related("summary").get(pk=sample.extract_id)
     return (
         extracts_for(user, inspection)
         .filter(status=ExtractStatus.IMPORTED)
@@ -54,10 +66,89 @@ def current_extract(user, inspection) -> Extract | None:
     )
 
 
+def newer_import(user, inspection, sample) -> Extract | None:
+    """An import newer than the sample in use, which a recorded redraw could sample."""
+    if sample is None:
+        return None
+    return (
+        extracts_for(user, inspection)
+        .filter(status=ExtractStatus.IMPORTED, vault_destroyed_at__isnull=True)
+        .exclude(pk=sample.extract_id)
+        .first()
+    )
+
+
 def sample_for(user, inspection) -> Sample | None:
+    """The sample in use (a redrawn sample's predecessor is withdrawn)."""
     if not access.can_see_case_data(user, inspection):
         return None
-    return Sample.objects.filter(inspection=inspection).select_related("extract").first()
+    return (
+        Sample.objects.filter(inspection=inspection, withdrawn_at__isnull=True)
+        .select_related("extract", "drawn_by", "redraw_of")
+        .first()
+    )
+
+
+def withdrawn_samples(user, inspection):
+    if not access.can_see_case_data(user, inspection):
+        return Sample.objects.none()
+    return Sample.objects.filter(inspection=inspection, withdrawn_at__isnull=False).select_related(
+        "redrawn_as__drawn_by"
+    )
+
+
+@dataclass
+class ProblemPage:
+    """One page of an import's validation report: rows ``start`` to ``end`` (from 0) of
+    ``total`` (the whole report, or one problem's rows)."""
+
+    rows: list
+    number: int
+    pages: int
+    total: int
+    start: int
+    end: int
+    problem: str | None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def problem_page(extract, *, problem: str | None, page, per_page: int) -> ProblemPage:
+    """A page of the report by index range (``seq`` or ``kind_seq``), never OFFSET: the last
+    page of a 300,000-row report costs what the first does. ``extract`` comes from
+    ``extract_for`` (the user's access is checked there)."""
+    counts = extract.problem_counts or {}
+    if problem not in counts:
+        problem = None
+    total = counts[problem] if problem else sum(counts.values())
+    pages = max(1, -(-total // per_page))
+    try:
+        number = min(max(int(page or 1), 1), pages)
+    except (TypeError, ValueError):
+        number = 1
+    start, end = (number - 1) * per_page, min(number * per_page, total)
+    rows = ExtractProblem.objects.filter(extract=extract)
+    if problem:
+        rows = rows.filter(problem=problem, kind_seq__gte=start, kind_seq__lt=end).order_by(
+            "kind_seq"
+        )
+    else:
+        rows = rows.filter(seq__gte=start, seq__lt=end).order_by("seq")
+    return ProblemPage(
+        rows=list(rows.values("line", "field", "problem", "found")),
+        number=number,
+        pages=pages,
+        total=total,
+        start=start,
+        end=end,
+        problem=problem,
+    )
 
 
 def sampled_cases(user, sample):

@@ -1,10 +1,12 @@
 """Writes of the case extract pipeline: import, confirm, draw, replace, reveal.
 
-``extract_import`` is the whole pipeline: read -> map with the profile -> validate ->
-pseudonymise -> write the frame and the encrypted reference vault -> store the summary. It
-runs in the background worker for the web and the API (``extract_queue`` -> ``tasks.py``)
-and synchronously for the command line. Its database writes happen in one transaction
-at the end, so an import lands whole, with its report, or not at all.
+``extract_import`` is the whole pipeline: read -> check the file against the profile and
+the inspection (columns, force, stage) -> map with the profile -> validate ->
+pseudonymise -> write the frame and the encrypted reference vault -> store the summary
+and the report. It runs in the background worker for the web and the API
+(``extract_queue`` -> ``tasks.py``) and synchronously for the command line. Its database
+writes happen in one transaction at the end, so an import lands whole, with its report, or
+not at all; that transaction also supersedes (and destroys the vaults of) earlier imports.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import traceback
 import numpy as np
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
-from cpinspect.casefiles import conf, frames, pseudonymise, sampling, uploads, validation
+from cpinspect.casefiles import conf, fit, frames, pseudonymise, sampling, uploads, validation
 from cpinspect.casefiles.models import (
     CaseStatus,
     Extract,
@@ -35,6 +37,9 @@ from cpinspect.casefiles.models import (
 )
 from cpinspect.casefiles.profiles import ProfileError, get_profile
 from cpinspect.casefiles.readers import ExtractFileError, read_extract
+from cpinspect.casefiles.redaction import SHAPE_ONLY
+from cpinspect.programmes.models import Inspection, Status
+from cpinspect.registry.models import Force
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +52,60 @@ class SampleRefused(Exception):
     pass
 
 
+# The stages in which a force's extract may be imported and its sample drawn: from
+# planning to fieldwork. Once moderation starts, the sample is the one examined.
+OPEN_STAGES = (Status.PLANNED, Status.NOTIFIED, Status.FIELDWORK)
+
+
 def _require_team(user, inspection):
     if not access.can_manage_case_data(user, inspection):
         raise PermissionDenied("Only the inspection's team works with its case files.")
 
 
-def _extract_create(*, inspection, user, data: bytes, profile_name: str, via: str, status):
+def stage_refusal(inspection) -> str | None:
+    """Why the inspection's stage allows no import or draw now (None when it does)."""
+    if inspection.status in OPEN_STAGES:
+        return None
+    stage = Status(inspection.status).label.lower()
+    allowed = ", ".join(Status(s).label.lower() for s in OPEN_STAGES[:-1])
+    return (
+        f"This inspection is at the {stage} stage: case extracts are imported and samples "
+        f"drawn only while it is {allowed} or in {Status(OPEN_STAGES[-1]).label.lower()}."
+    )
+
+
+def _require_open(inspection, refusal=None):
+    message = stage_refusal(inspection)
+    if message:
+        raise (refusal or ImportRefused)(message)
+
+
+def _locked_inspection(inspection) -> Inspection:
+    """The inspection's row, locked until the transaction ends: a lifecycle move waits, so
+    the stage read here holds for the writes that follow (and concurrent imports of the
+    inspection land one after the other)."""
+    return Inspection.objects.select_for_update(no_key=True).get(pk=inspection.pk)
+
+
+def _extract_create(
+    *, inspection, user, data: bytes, profile_name: str, via: str, status, file_name: str
+):
     return Extract.objects.create(
         inspection=inspection,
         profile=profile_name[:100],
+        file_name=SHAPE_ONLY.file_name(clean_file_name(file_name)),
         imported_by=user,
         via=via,
         status=status,
         file_sha256=hashlib.sha256(data).hexdigest(),
         file_bytes=len(data),
     )
+
+
+def clean_file_name(name: str | None) -> str:
+    """The last part of an uploaded file's name, without control characters, at most 255."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
 
 
 def extract_import(
@@ -75,10 +119,13 @@ def extract_import(
     via: str = "web",
     today: dt.date | None = None,
     progress=None,
+    file_name: str = "",
 ) -> Extract:
     """Import ``data`` into ``inspection`` now (the command line and the demo); return the
-    Extract, whatever its outcome. See ``extract_run`` for what happens."""
+    Extract, whatever its outcome. See ``extract_run`` for what happens. Refused
+    (``ImportRefused``) when the inspection's stage takes no import."""
     _require_team(user, inspection)
+    _require_open(inspection)
     extract = _extract_create(
         inspection=inspection,
         user=user,
@@ -86,6 +133,7 @@ def extract_import(
         profile_name=profile_name,
         via=via,
         status=ExtractStatus.RUNNING,
+        file_name=file_name,
     )
     return extract_run(
         extract,
@@ -106,12 +154,14 @@ def extract_queue(
     accept_rejections: bool = False,
     hold_for_confirmation: bool = True,
     via: str = "web",
+    file_name: str = "",
 ) -> Extract:
     """Queue ``data`` for the background worker (the web and the API): the file is stored
     encrypted until the worker takes it. Returns the Extract in status ``queued``."""
     from cpinspect.casefiles.tasks import run_queued_import
 
     _require_team(user, inspection)
+    _require_open(inspection)
     get_profile(profile_name)  # an unknown profile is refused now, not in the worker
     extract = _extract_create(
         inspection=inspection,
@@ -120,6 +170,7 @@ def extract_queue(
         profile_name=profile_name,
         via=via,
         status=ExtractStatus.QUEUED,
+        file_name=file_name,
     )
     uploads.store(extract, data)
     # enqueue only once the Extract row is committed, so the worker always finds it
@@ -143,11 +194,13 @@ def extract_run(
     today: dt.date | None = None,
     progress=None,
 ) -> Extract:
-    """Read -> validate -> pseudonymise -> write frame and vault -> store the outcome.
+    """Read -> check against the profile and inspection -> validate -> pseudonymise ->
+    write frame and vault -> store the outcome, the report and the summary.
 
-    When more than ``conf.max_reject_share()`` of the rows are rejected and the caller has not
-    accepted that: with ``hold_for_confirmation`` (web) the frame is kept but not used until
-    ``extract_confirm``; otherwise (CLI) nothing lands and the status is ``refused``.
+    When more than ``conf.max_reject_share()`` of the rows in scope are rejected and the
+    caller has not accepted that: with ``hold_for_confirmation`` (web) the frame is kept but
+    not used until ``extract_confirm``; otherwise (CLI) nothing lands and the status is
+    ``refused`` (its report is kept). ``Extract.seconds`` is the whole run, to its last write.
     """
     inspection = extract.inspection
     _require_team(extract.imported_by, inspection)
@@ -163,16 +216,23 @@ def extract_run(
     fpath = frames.frame_path(inspection.pk, extract.pk)
     vpath = frames.vault_path(inspection.pk, extract.pk)
     try:
+        _require_open(inspection, ExtractFileError)  # the stage may have moved in the queue
         profile = get_profile(extract.profile)
         step("read")
         loaded = read_extract(data, profile)
         del data
+        columns = [c for c in loaded.table.columns if c != "_line"]
+        fit.header_fit(columns, profile)
+        force = inspection.subject_force
+        forces = list(Force.objects.values_list("name", flat=True))
+        fit.force_mismatch(loaded.table, profile, force.name, forces)
         step("validate")
-        councils = set(inspection.subject_force.councils.values_list("code", flat=True))
+        councils = set(force.councils.values_list("code", flat=True))
         checked = validation.check(
             loaded.table, profile, council_codes=councils, today=today or timezone.localdate()
         )
         step("pseudonymise")
+        file_name = checked.guard.file_name(extract.file_name) if extract.file_name else ""
         frame, refs = frames.build(
             checked.accepted,
             inspection_key=pseudonymise.inspection_key(inspection.pk),
@@ -187,10 +247,12 @@ def extract_run(
         )
         del refs
         summary = frames.summary(frame)
+        problems = numbered_problems(checked.problems)
     except (ExtractFileError, ProfileError) as exc:
         _discard(fpath, vpath)
         Extract.objects.filter(pk=extract.pk).update(
             status=ExtractStatus.FAILED,
+            stage="",
             error=str(exc),
             finished_at=timezone.now(),
             seconds=time.perf_counter() - started,
@@ -202,8 +264,10 @@ def extract_run(
         _discard(fpath, vpath)
         Extract.objects.filter(pk=extract.pk).update(
             status=ExtractStatus.FAILED,
+            stage="",
             error="The import failed unexpectedly; nothing was imported. Support has the details.",
             finished_at=timezone.now(),
+            seconds=time.perf_counter() - started,
         )
         # the exception's message may quote the file, so log only its type and where it arose
         log.error(
@@ -214,7 +278,8 @@ def extract_run(
         )
         extract.refresh_from_db()
         return extract
-    share = checked.rows_rejected / checked.rows_read if checked.rows_read else 0.0
+    in_scope = checked.rows_read - checked.rows_out_of_scope
+    share = checked.rows_rejected / in_scope if in_scope else 0.0
     too_many = share > conf.max_reject_share() and not accept_rejections
     if too_many and not hold_for_confirmation:
         status = ExtractStatus.REFUSED
@@ -224,31 +289,100 @@ def extract_run(
     else:
         status = ExtractStatus.IMPORTED
     with transaction.atomic():
+        refusal = stage_refusal(_locked_inspection(inspection))
+        if refusal:  # the inspection moved on while the file was read
+            _discard(fpath, vpath)
+            status = ExtractStatus.FAILED
+            extract.error = refusal
+        extract.file_name = file_name
         extract.file_format = loaded.format
         extract.encoding = loaded.encoding
+        extract.delimiter = loaded.delimiter
         extract.rows_read = checked.rows_read
-        extract.rows_accepted = frame.height
+        extract.rows_accepted = frame.height if status != ExtractStatus.FAILED else 0
         extract.rows_rejected = checked.rows_rejected
         extract.rows_warned = checked.rows_warned
-        extract.report = checked.problems
-        extract.problem_counts = validation.summarise_problems(checked.problems)
+        extract.rows_out_of_scope = checked.rows_out_of_scope
+        extract.out_of_scope = checked.out_of_scope
+        extract.problem_kinds = checked.kinds
+        extract.problem_counts = validation.summarise_problems(checked.kinds)
+        extract.columns_kept = checked.columns_kept
+        extract.columns_dropped = checked.columns_dropped
         extract.status = status
         extract.stage = ""
         extract.finished_at = timezone.now()
-        extract.seconds = time.perf_counter() - started
-        if status != ExtractStatus.REFUSED:
+        if status in (ExtractStatus.IMPORTED, ExtractStatus.NEEDS_CONFIRMATION):
             extract.frame_path = str(fpath)
             extract.frame_sha256 = sha
             FrameSummary.objects.create(extract=extract, **summary)
         extract.save()
+        if status != ExtractStatus.FAILED:
+            _write_problems(extract, problems)
+        if status == ExtractStatus.IMPORTED:
+            _supersede_others(extract)
+    extract.seconds = time.perf_counter() - started
+    Extract.objects.filter(pk=extract.pk).update(seconds=extract.seconds)
     log.info(
-        "extract %s %s: %s rows read, %s rejected",
+        "extract %s %s: %s rows read, %s rejected, %s out of scope",
         extract.pk,
         status,
         checked.rows_read,
         checked.rows_rejected,
+        checked.rows_out_of_scope,
     )
     return extract
+
+
+def numbered_problems(problems: pl.DataFrame) -> pl.DataFrame:
+    """The report's rows with their positions: ``seq`` in the whole report (by line), and
+    ``kind_seq`` among the rows of the same problem, so that each page is an index range."""
+    return problems.with_row_index("seq").with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).over("problem").alias("kind_seq")
+    )
+
+
+def _write_problems(extract: Extract, problems: pl.DataFrame) -> None:
+    """Every row of the report, in one COPY statement (no row-by-row INSERT)."""
+    if problems.height == 0:
+        return
+    text = problems.select(
+        pl.lit(extract.pk).alias("extract_id"),
+        "seq",
+        "kind_seq",
+        "line",
+        "field",
+        "problem",
+        pl.col("found").str.slice(0, 80),
+    ).write_csv(include_header=False, quote_style="non_numeric")
+    columns = "extract_id, seq, kind_seq, line, field, problem, found"
+    with connection.cursor() as cursor:
+        sql = f"COPY casefiles_extractproblem ({columns}) FROM STDIN WITH (FORMAT csv)"
+        with cursor.copy(sql) as copy:
+            copy.write(text.encode("utf-8"))
+
+
+def _supersede_others(extract: Extract) -> None:
+    """Earlier imports of the inspection that still hold a vault are replaced by ``extract``:
+    their vaults are destroyed once this commits, and that is recorded on each."""
+    others = list(
+        Extract.objects.select_for_update()
+        .filter(
+            inspection_id=extract.inspection_id,
+            status__in=[ExtractStatus.IMPORTED, ExtractStatus.NEEDS_CONFIRMATION],
+            vault_destroyed_at__isnull=True,
+        )
+        .exclude(pk=extract.pk)
+    )
+    now = timezone.now()
+    for other in others:
+        other.status = ExtractStatus.SUPERSEDED
+        other.superseded_by = extract
+        other.vault_destroyed_at = now
+        other.save(update_fields=["status", "superseded_by", "vault_destroyed_at"])
+    paths = [frames.vault_path(o.inspection_id, o.pk) for o in others]
+    if paths:
+        transaction.on_commit(lambda: _discard(*paths))
+        log.info("extract %s superseded %s", extract.pk, [o.pk for o in others])
 
 
 def _vault_context(extract) -> bytes:
@@ -262,15 +396,23 @@ def _discard(*paths):
 
 def extract_confirm(*, extract: Extract, user) -> Extract:
     _require_team(user, extract.inspection)
-    if extract.status != ExtractStatus.NEEDS_CONFIRMATION:
-        raise ImportRefused("This import is not waiting for confirmation.")
-    extract.status = ExtractStatus.IMPORTED
-    extract.save(update_fields=["status"])
+    with transaction.atomic():
+        _require_open(_locked_inspection(extract.inspection))
+        locked = Extract.objects.select_for_update().get(pk=extract.pk)
+        if locked.status != ExtractStatus.NEEDS_CONFIRMATION:
+            raise ImportRefused(
+                f"This import is not waiting for confirmation (it is "
+                f"{locked.get_status_display().lower()})."
+            )
+        extract.status = ExtractStatus.IMPORTED
+        extract.save(update_fields=["status"])
+        _supersede_others(extract)
     return extract
 
 
 def extract_cancel(*, extract: Extract, user) -> Extract:
     _require_team(user, extract.inspection)
+    extract.refresh_from_db(fields=["status"])
     if extract.status != ExtractStatus.NEEDS_CONFIRMATION:
         raise ImportRefused("Only an import waiting for confirmation can be cancelled.")
     _discard(
@@ -303,10 +445,52 @@ def models_q_force(force):
     return Q(sample__inspection__force=force) | Q(sample__inspection__council__force=force)
 
 
-def sample_draw(*, extract: Extract, user, design: sampling.Design, seed: int | None = None):
-    """Draw the sample; keep the encrypted references of sampled cases and reserves only."""
+def sample_in_use(inspection) -> Sample | None:
+    return Sample.objects.filter(inspection=inspection, withdrawn_at__isnull=True).first()
+
+
+def _refuse_second_sample(inspection, extract, redraw_reason: str) -> Sample | None:
+    """The sample a redraw replaces (None for a first draw); refused unless the redraw is
+    an explicit decision with its reason, before the case-file audit has begun on it."""
+    current = sample_in_use(inspection)
+    if current is None:
+        return None
+    if not redraw_reason:
+        raise SampleRefused(
+            f"This inspection already has a sample (drawn {current.drawn_at:%-d %b %Y} from "
+            f"import {current.extract_id}). Drawing another replaces it: give the reason for "
+            "the redraw, which is recorded."
+        )
+    if current.extract_id == extract.pk:
+        raise SampleRefused(
+            "The sample was drawn from this import; its other references are gone. Import the "
+            "file again, then redraw from the new import."
+        )
+    if SampledCase.objects.filter(sample=current, audit__isnull=False).exists():
+        raise SampleRefused(
+            "The case-file audit has begun on the sample in use: it can no longer be redrawn."
+        )
+    return current
+
+
+def sample_draw(
+    *,
+    extract: Extract,
+    user,
+    design: sampling.Design,
+    seed: int | None = None,
+    redraw_reason: str = "",
+):
+    """Draw the sample; keep the encrypted references of sampled cases and reserves only.
+
+    An inspection has one sample in use. Drawing again (a redraw) needs ``redraw_reason``:
+    the sample it replaces is withdrawn (its cases too, their references destroyed) and the
+    new one records what it replaced and why. Two draws at once: one wins, the other is
+    refused (the database allows one sample in use per inspection)."""
     inspection = extract.inspection
     _require_team(user, inspection)
+    _require_open(inspection, SampleRefused)
+    redraw_reason = (redraw_reason or "").strip()
     if extract.status != ExtractStatus.IMPORTED:
         raise SampleRefused("Only an imported extract can be sampled.")
     if Sample.objects.filter(extract=extract).exists():
@@ -314,6 +498,7 @@ def sample_draw(*, extract: Extract, user, design: sampling.Design, seed: int | 
             "This extract has been sampled; the raw references of unsampled cases are gone. "
             "Import the file again to draw a new sample."
         )
+    _refuse_second_sample(inspection, extract, redraw_reason)
     path = frames.frame_path(inspection.pk, extract.pk)
     if frames.sha256_of(path) != extract.frame_sha256:
         raise SampleRefused("The frame file does not match its recorded SHA-256.")
@@ -339,49 +524,95 @@ def sample_draw(*, extract: Extract, user, design: sampling.Design, seed: int | 
     force_pseudonyms = dict(
         zip(drawn_refs, pseudonymise.pseudonyms(drawn_refs, force_key), strict=True)
     )
-    key = pseudonymise.encryption_key(inspection.pk)
-    with transaction.atomic():
-        sample = Sample.objects.create(
-            inspection=inspection,
-            extract=extract,
-            drawn_by=user,
-            seed=seed,
-            frame_sha256=extract.frame_sha256,
-            allocation_method=design.method,
-            design=design.as_json(),
-            allocation=result.allocation,
-            reserves=result.reserves,
-            population=result.population,
-            excluded=result.excluded,
-            total_size=result.total,
-            software={"numpy": np.__version__, "polars": pl.__version__, "bit_generator": "PCG64"},
-        )
-        SampledCase.objects.bulk_create(
-            [
-                SampledCase(
-                    sample=sample,
-                    pseudonym=row["pseudonym"],
-                    force_pseudonym=force_pseudonyms[refs[row["row"]]],
-                    stratum=row["category"],
-                    order=row["order"],
-                    is_reserve=row["is_reserve"],
-                    status=CaseStatus.RESERVE if row["is_reserve"] else CaseStatus.SAMPLED,
-                    recorded_on=row["recorded_on"],
-                    child_age=row["child_age"],
-                    council_code=row["council_code"] or "",
-                    frame_row=row["row"],
-                    raw_ref_encrypted=pseudonymise.encrypt(
-                        refs[row["row"]].encode("utf-8"), key, _case_context(sample, row)
-                    ),
-                )
-                for row in result.rows.iter_rows(named=True)
-            ]
-        )
-        Extract.objects.filter(pk=extract.pk).update(vault_destroyed_at=timezone.now())
-        transaction.on_commit(lambda: _discard(vpath))
+    try:
+        with transaction.atomic():
+            sample = _sample_store(
+                extract=extract,
+                user=user,
+                design=design,
+                seed=seed,
+                result=result,
+                refs=refs,
+                force_pseudonyms=force_pseudonyms,
+                redraw_reason=redraw_reason,
+            )
+            transaction.on_commit(lambda: _discard(vpath))
+    except IntegrityError:
+        raise SampleRefused(
+            "Another sample of this inspection was drawn at the same moment; this one was not "
+            "kept. Reload the page to see the sample in use."
+        ) from None
     del refs
     log.info("sample %s drawn: %s cases, seed %s", sample.pk, sample.total_size, seed)
     return sample
+
+
+def _sample_store(
+    *, extract, user, design, seed, result, refs, force_pseudonyms, redraw_reason
+) -> Sample:
+    """The draw's writes, in the caller's transaction, with the stage and the sample in use
+    read again under the inspection's lock."""
+    inspection = extract.inspection
+    key = pseudonymise.encryption_key(inspection.pk)
+    _require_open(_locked_inspection(inspection), SampleRefused)
+    replaced = _refuse_second_sample(inspection, extract, redraw_reason)
+    if replaced is not None:
+        _sample_withdraw(replaced, replaced_by_extract=extract)
+    sample = Sample.objects.create(
+        inspection=inspection,
+        extract=extract,
+        drawn_by=user,
+        seed=seed,
+        frame_sha256=extract.frame_sha256,
+        allocation_method=design.method,
+        design=design.as_json(),
+        allocation=result.allocation,
+        reserves=result.reserves,
+        population=result.population,
+        excluded=result.excluded,
+        total_size=result.total,
+        software={"numpy": np.__version__, "polars": pl.__version__, "bit_generator": "PCG64"},
+        redraw_of=replaced,
+        redraw_reason=redraw_reason if replaced else "",
+    )
+    SampledCase.objects.bulk_create(
+        [
+            SampledCase(
+                sample=sample,
+                pseudonym=row["pseudonym"],
+                force_pseudonym=force_pseudonyms[refs[row["row"]]],
+                stratum=row["category"],
+                order=row["order"],
+                is_reserve=row["is_reserve"],
+                status=CaseStatus.RESERVE if row["is_reserve"] else CaseStatus.SAMPLED,
+                recorded_on=row["recorded_on"],
+                child_age=row["child_age"],
+                council_code=row["council_code"] or "",
+                frame_row=row["row"],
+                raw_ref_encrypted=pseudonymise.encrypt(
+                    refs[row["row"]].encode("utf-8"), key, _case_context(sample, row)
+                ),
+            )
+            for row in result.rows.iter_rows(named=True)
+        ]
+    )
+    Extract.objects.filter(pk=extract.pk).update(vault_destroyed_at=timezone.now())
+    return sample
+
+
+def _sample_withdraw(sample: Sample, *, replaced_by_extract: Extract) -> None:
+    """Take a sample out of use for a redraw: its cases are withdrawn and their encrypted
+    references destroyed; its import is superseded by the one the new sample comes from."""
+    sample = Sample.objects.select_for_update().get(pk=sample.pk)
+    now = timezone.now()
+    Sample.objects.filter(pk=sample.pk).update(withdrawn_at=now)
+    for case in SampledCase.objects.filter(sample=sample).select_for_update():
+        case.status = CaseStatus.WITHDRAWN
+        case.raw_ref_encrypted = b""
+        case.save(update_fields=["status", "raw_ref_encrypted"])
+    Extract.objects.filter(pk=sample.extract_id).update(
+        status=ExtractStatus.SUPERSEDED, superseded_by=replaced_by_extract
+    )
 
 
 def _case_context(sample, row) -> bytes:

@@ -1,10 +1,10 @@
 """The files an extract's database row points to, by the extract's status: what a backup must
 carry besides the database (``cpinspect backup``, ADR 0019).
 
-* the frame (Parquet, its SHA-256 in ``frame_sha256``) while the extract is imported or waits
-  for confirmation;
-* the encrypted reference vault until the sample is drawn (``vault_destroyed_at``) or the
-  import is cancelled;
+* the frame (Parquet, its SHA-256 in ``frame_sha256``) while the extract is imported, waits
+  for confirmation or has been superseded by a later import;
+* the encrypted reference vault until the sample is drawn, the import is superseded
+  (``vault_destroyed_at``) or it is cancelled;
 * the encrypted upload while the extract waits for the worker (``queued``).
 
 A running import's files are half-written and belong to no state a restore could resume, so
@@ -19,7 +19,9 @@ from pathlib import Path
 from cpinspect.casefiles import conf, frames, uploads
 from cpinspect.casefiles.models import Extract, ExtractStatus
 
-WITH_FRAME = {ExtractStatus.IMPORTED, ExtractStatus.NEEDS_CONFIRMATION}
+# A superseded import keeps its frame (a sample drawn from it may still be in use); only its
+# vault is destroyed when it is superseded (ADR 0024).
+WITH_FRAME = {ExtractStatus.IMPORTED, ExtractStatus.NEEDS_CONFIRMATION, ExtractStatus.SUPERSEDED}
 
 
 @dataclass(frozen=True)

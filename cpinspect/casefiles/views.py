@@ -1,21 +1,24 @@
 """Pages of the case extract pipeline. Thin: selectors decide what the user may see (the
 inspection's team only; anyone else gets 404), services do the work. An upload is queued
-for the background worker; its page is the status page, refreshing itself until it is done."""
+for the background worker; its page is the status page, refreshing itself until it is done,
+then the import's summary and its validation report, page by page."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
-from cpinspect.casefiles import precision, sampling, selectors, services
-from cpinspect.casefiles.forms import DrawForm, UnusableForm, UploadForm
+from cpinspect.casefiles import precision, report, sampling, selectors, services
+from cpinspect.casefiles.forms import DrawForm, RedrawForm, UnusableForm, UploadForm
 from cpinspect.casefiles.models import ExtractStatus
-from cpinspect.casefiles.report import report_rows
 from cpinspect.casefiles.schema import CATEGORY_LABELS, category_label
+
+REPORT_PAGE_ROWS = 100
 
 # the pipeline's steps as the status page names them (services.extract_run reports them)
 STAGES = [
@@ -37,24 +40,35 @@ def _summary_tables(summary):
     ]
 
 
-@login_required
-def extract_home(request, pk):
-    inspection = selectors.case_inspection_for(request.user, pk)
-    current = selectors.current_extract(request.user, inspection)
-    sample = selectors.sample_for(request.user, inspection)
+def _home(request, inspection, *, upload_form=None, draw_form=None, status=200):
+    user = request.user
+    sample = selectors.sample_for(user, inspection)
+    current = selectors.current_extract(user, inspection)
+    newer = selectors.newer_import(user, inspection, sample)
     return render(
         request,
         "casefiles/extract_home.html",
         {
             "inspection": inspection,
-            "extracts": selectors.extracts_for(request.user, inspection)[:20],
+            "extracts": selectors.extracts_for(user, inspection).defer(
+                "problem_kinds", "out_of_scope", "columns_kept", "columns_dropped", "error"
+            )[:20],
             "current": current,
+            "current_file": report.file_words(current) if current else "",
             "sample": sample,
-            "upload_form": UploadForm(),
-            "draw_form": DrawForm(),
+            "newer": newer,
+            "closed": services.stage_refusal(inspection),
+            "upload_form": upload_form or UploadForm(),
+            "draw_form": draw_form or (RedrawForm() if sample else DrawForm()),
             "tables": _summary_tables(getattr(current, "summary", None) if current else None),
         },
+        status=status,
     )
+
+
+@login_required
+def extract_home(request, pk):
+    return _home(request, selectors.case_inspection_for(request.user, pk))
 
 
 @login_required
@@ -62,28 +76,45 @@ def extract_home(request, pk):
 def extract_upload(request, pk):
     inspection = selectors.case_inspection_for(request.user, pk)
     form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(
-            request,
-            "casefiles/extract_home.html",
-            {
-                "inspection": inspection,
-                "extracts": selectors.extracts_for(request.user, inspection)[:20],
-                "upload_form": form,
-                "draw_form": DrawForm(),
-                "tables": [],
-            },
-            status=400,
-        )
-    extract = services.extract_queue(
-        inspection=inspection,
-        user=request.user,
-        data=form.cleaned_data["file"].read(),
-        profile_name=form.cleaned_data["profile"],
-        hold_for_confirmation=True,
-        via="web",
-    )
-    return redirect("casefiles-extract-detail", pk=inspection.pk, extract_id=extract.pk)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            extract = services.extract_queue(
+                inspection=inspection,
+                user=request.user,
+                data=upload.read(),
+                profile_name=form.cleaned_data["profile"],
+                hold_for_confirmation=True,
+                via="web",
+                file_name=upload.name,
+            )
+        except services.ImportRefused as refusal:
+            form.add_error("file", str(refusal))
+        else:
+            return redirect("casefiles-extract-detail", pk=inspection.pk, extract_id=extract.pk)
+    return _home(request, inspection, upload_form=form, status=400)
+
+
+def _pagination(page, problem):
+    """The GOV.UK pagination component's items: first, last, and the pages either side."""
+
+    def href(number):
+        query = {"problem": problem} if problem else {}
+        query["page"] = number
+        return "?" + urlencode(query) + "#report"
+
+    numbers = sorted({1, page.pages, page.number - 1, page.number, page.number + 1})
+    items, last = [], 0
+    for number in (n for n in numbers if 1 <= n <= page.pages):
+        if number > last + 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page.number})
+        last = number
+    return {
+        "items": items,
+        "previous": href(page.number - 1) if page.has_previous else None,
+        "next": href(page.number + 1) if page.has_next else None,
+    }
 
 
 @login_required
@@ -94,7 +125,12 @@ def extract_detail(request, pk, extract_id):
     access_log_record(
         user=request.user, action=AccessAction.VIEW, obj=extract, inspection_id=inspection.pk
     )
-    page = Paginator(report_rows(extract.report), 100).get_page(request.GET.get("page"))
+    page = selectors.problem_page(
+        extract,
+        problem=request.GET.get("problem"),
+        page=request.GET.get("page"),
+        per_page=REPORT_PAGE_ROWS,
+    )
     summary = getattr(extract, "summary", None) if hasattr(extract, "summary") else None
     return render(
         request,
@@ -102,7 +138,12 @@ def extract_detail(request, pk, extract_id):
         {
             "inspection": inspection,
             "extract": extract,
+            "file_words": report.file_words(extract),
+            "kinds": report.kind_rows(extract),
             "page": page,
+            "rows": report.report_rows(extract, page.rows),
+            "pagination": _pagination(page, page.problem),
+            "problem_label": report.PROBLEM_LABELS.get(page.problem, ""),
             "tables": _summary_tables(summary),
             "running": extract.status in (ExtractStatus.QUEUED, ExtractStatus.RUNNING),
             "stages": STAGES,
@@ -130,12 +171,27 @@ def extract_decide(request, pk, extract_id, decision):
 @login_required
 @require_POST
 def sample_draw(request, pk):
+    """Draw the sample from the frame; with a sample in use, a redraw from a newer import,
+    which needs its reason (``RedrawForm``). Errors are shown on the form."""
     inspection = selectors.case_inspection_for(request.user, pk)
-    current = selectors.current_extract(request.user, inspection)
-    form = DrawForm(request.POST)
-    if current is None or not form.is_valid():
-        messages.error(request, "There is no imported extract to sample, or the form has errors.")
-        return redirect("casefiles-extract", pk=inspection.pk)
+    sample = selectors.sample_for(request.user, inspection)
+    form = (RedrawForm if sample else DrawForm)(request.POST)
+    extract = (
+        selectors.newer_import(request.user, inspection, sample)
+        if sample
+        else selectors.current_extract(request.user, inspection)
+    )
+    valid = form.is_valid()
+    if extract is None:
+        valid = False
+        form.add_error(
+            None,
+            "Import the file again first: a redraw samples a newer import."
+            if sample
+            else "There is no imported extract to sample yet.",
+        )
+    if not valid:
+        return _home(request, inspection, draw_form=form, status=400)
     data = form.cleaned_data
     design = sampling.Design(
         size=data["size"],
@@ -144,11 +200,17 @@ def sample_draw(request, pk):
         exclude_older_than_months=data["exclude_older_than_months"],
     )
     try:
-        services.sample_draw(extract=current, user=request.user, design=design, seed=data["seed"])
+        services.sample_draw(
+            extract=extract,
+            user=request.user,
+            design=design,
+            seed=data["seed"],
+            redraw_reason=data.get("reason", ""),
+        )
     except (services.SampleRefused, ValueError) as refusal:
-        messages.error(request, str(refusal))
-        return redirect("casefiles-extract", pk=inspection.pk)
-    messages.success(request, "Sample drawn.")
+        form.add_error(None, str(refusal))
+        return _home(request, inspection, draw_form=form, status=400)
+    messages.success(request, "Sample drawn again." if sample else "Sample drawn.")
     return redirect("casefiles-sample", pk=inspection.pk)
 
 
@@ -168,6 +230,7 @@ def sample_detail(request, pk):
         {
             "inspection": inspection,
             "sample": sample,
+            "withdrawn": selectors.withdrawn_samples(request.user, inspection),
             "sampled": [c for c in cases if c.status == "sampled"],
             "reserves": [c for c in cases if c.status == "reserve"],
             "unusable": [c for c in cases if c.status == "unusable"],

@@ -76,3 +76,55 @@ def run_worker():
         return ran
 
     return run
+
+
+def report_of(extract) -> list[dict]:
+    """Every row of an import's validation report, in line order, with its kind's words
+    (severity, expected), as the pages and the API show them."""
+    from cpinspect.casefiles.report import report_rows
+
+    rows = extract.problems.order_by("seq").values("line", "field", "problem", "found")
+    return report_rows(extract, list(rows))
+
+
+def force_inspection(programme, people, force, status="fieldwork"):
+    """A child protection inspection of ``force`` at ``status``, led by the lead."""
+    from cpinspect.programmes import services
+    from cpinspect.programmes.models import InspectionType, TeamRole
+
+    inspection = services.inspection_create(
+        programme=programme,
+        kind=InspectionType.CHILD_PROTECTION,
+        force=force,
+        fieldwork_starts_on=dt.date(2026, 11, 2),
+    )
+    inspection.status = status
+    inspection.save()
+    services.team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
+    return inspection
+
+
+def stop_and_search_profile(folder) -> str:
+    """A force's own profile for police.uk stop-and-search files: no reference (one derived
+    from the row), adults out of scope, the age range kept."""
+    path = folder / "stop-and-search.yaml"
+    path.write_text(
+        "name: stop-and-search\n"
+        "format: csv\n"
+        "columns:\n  recorded_on: Date\n  outcome: Outcome\n"
+        "date_formats: ['%Y-%m-%dT%H:%M:%S%z']\n"
+        "category_default: vulnerability and risk\n"
+        "missing_reference: derive\n"
+        "derive_reference_from: [Date, Type, Gender, Age range, Object of search]\n"
+        "required_columns: [Date, Age range]\n"
+        "out_of_scope:\n"
+        "  - column: Age range\n"
+        "    equals: [18-24, 25-34, over 34]\n"
+        "    reason: an adult searched\n"
+        "keep: [Age range]\n"
+        "drop: [Latitude, Longitude, Self-defined ethnicity, Officer-defined ethnicity,"
+        " Legislation, Object of search, Part of a policing operation, Policing operation,"
+        " Outcome linked to object of search, Removal of more than just outer clothing,"
+        " Type, Gender]\n"
+    )
+    return str(path)

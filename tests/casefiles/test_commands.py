@@ -76,7 +76,7 @@ def test_import_refused_needs_accept_rejections(inspection, people, tmp_path, ca
         "import_extract", *args, accept_rejections=True, **{**kwargs, "no_progress": False}
     )
     text = capsys.readouterr().out
-    assert "Imported" in text and "line 5: case_ref" in text
+    assert "Imported" in text and "line 5: case reference: Duplicate case reference" in text
     assert "ESX-0001" not in text
 
 

@@ -8,6 +8,7 @@ import pytest
 from cpinspect.casefiles import generator, profiles, readers
 from cpinspect.casefiles.models import ExtractStatus
 from cpinspect.casefiles.readers import ExtractFileError
+from tests.casefiles.conftest import report_of  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,10 @@ TEXT = (
     ],
     ids=["utf-8", "utf-8-bom", "cp1252", "latin-1", "utf-16-bom", "crlf"],
 )
-def test_encodings(import_csv, encoded, encoding):
-    extract = import_csv(encoded)
+def test_encodings(import_csv, encoded, encoding, tmp_path):
+    keeps_note = tmp_path / "keeps-note.yaml"  # the canonical profile keeps no extra column
+    keeps_note.write_text("name: keeps-note\nkeep: [note]\n")
+    extract = import_csv(encoded, profile=str(keeps_note))
     assert extract.status == ExtractStatus.IMPORTED, extract.error
     assert extract.encoding == encoding
     assert extract.rows_accepted == 2
@@ -73,7 +76,7 @@ def test_xlsx_with_real_dates_and_numbers(import_csv, tmp_path):
     path = tmp_path / "typed.xlsx"
     book.save(path)
     extract = import_csv(path.read_bytes())
-    assert extract.rows_accepted == 2, extract.report
+    assert extract.rows_accepted == 2, report_of(extract)
     assert extract.summary.by_month == {"2026-03": 2}
 
 
@@ -95,7 +98,7 @@ def test_skip_rows_and_delimiter(import_csv, tmp_path):
     data = "Export of cases\nrun 2026-09-30\nRef;Date;Type\nA1;05.01.2026;DA\nA2;06.01.2026;XX\n"
     extract = import_csv(data.encode(), profile=str(path), accept_rejections=True)
     assert extract.rows_accepted == 1
-    assert [(p["line"], p["problem"]) for p in extract.report] == [(5, "unknown_category")]
+    assert [(p["line"], p["problem"]) for p in report_of(extract)] == [(5, "unknown_category")]
 
 
 MALFORMED = [

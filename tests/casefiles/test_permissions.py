@@ -68,10 +68,10 @@ MATRIX = [
         only(TEAM, ok=400),
     ),
     (
-        "draw (already drawn)",
+        "draw (already drawn: the form shows why)",
         "post",
         lambda w: reverse("casefiles-sample-draw", args=[w["i"]]),
-        only(TEAM, ok=302),
+        only(TEAM, ok=400),
     ),
     (
         "confirm (not waiting)",
@@ -120,6 +120,27 @@ MATRIX = [
         "get",
         lambda w: f"/api/inspections/{w['i']}/extracts/{w['e']}/",
         only(TEAM, anonymous=403),
+    ),
+    (
+        "api: extract problems",
+        "get",
+        lambda w: f"/api/inspections/{w['i']}/extracts/{w['e']}/problems/",
+        only(TEAM, anonymous=403),
+    ),
+    (
+        "api: other inspection's extract problems",
+        "get",
+        lambda w: f"/api/inspections/{w['i']}/extracts/{w['je']}/problems/",
+        only(set(), anonymous=403),
+    ),
+    (
+        "extract status: a page of one problem",
+        "get",
+        lambda w: (
+            reverse("casefiles-extract-detail", args=[w["i"], w["e"]])
+            + "?problem=invalid_date&page=2"
+        ),
+        only(TEAM),
     ),
     (
         "api: sample",

@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 
 from cpinspect.casefiles.models import ExtractStatus
+from tests.casefiles.conftest import report_of  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -40,30 +41,29 @@ EXPECTED = {
 def test_every_problem_class_is_reported(import_csv):
     extract = import_csv((HEADER + "\n".join(ROWS) + "\n").encode(), accept_rejections=True)
     assert extract.status == ExtractStatus.IMPORTED
-    got = {(p["line"], p["field"], p["problem"]) for p in extract.report}
+    got = {(p["line"], p["field"], p["problem"]) for p in report_of(extract)}
     assert got == EXPECTED
     assert extract.rows_read == 13
     assert extract.rows_rejected == 9
     assert extract.rows_warned == 1
     assert extract.rows_accepted == 4  # lines 2, 3, 13 (warning) and 14
     assert extract.rows_accepted + extract.rows_rejected == extract.rows_read
-    by_line = {p["line"]: p for p in extract.report}
+    by_line = {p["line"]: p for p in report_of(extract)}
     assert by_line[5]["found"] == "the same reference as line 2"
     assert by_line[6]["found"] == "2025-02-30"
     assert by_line[10]["found"] == "burglary"
     assert by_line[11]["found"] == "18" and "0 to 17" in by_line[11]["expected"]
     assert by_line[13]["severity"] == "warning"
     # no raw reference anywhere in the report
-    text = str(extract.report)
+    text = str(report_of(extract))
     for row in ROWS:
         ref = row.split(",")[0]
         if ref:
             assert ref not in text
-    # the extra column is kept as an attribute
-    import polars as pl
-
+    # the extra column is not named by the profile: dropped, and listed as dropped
     frame = pl.read_parquet(extract.frame_path)
-    assert "attr_team" in frame.columns
+    assert "attr_team" not in frame.columns
+    assert extract.columns_dropped == ["team"] and extract.columns_kept == []
     assert sorted(frame["council_code"].drop_nulls().to_list()) == [
         "E06000034",
         "E06000034",
@@ -76,7 +76,7 @@ def test_too_many_rejections_stop_the_import(import_csv):
     extract = import_csv((HEADER + "\n".join(ROWS) + "\n").encode())
     assert extract.status == ExtractStatus.REFUSED
     assert extract.frame_path == ""
-    assert len(extract.report) == len(EXPECTED)  # the report is kept to act on
+    assert len(report_of(extract)) == len(EXPECTED)  # the report is kept to act on
 
 
 def test_web_style_import_waits_for_confirmation(import_csv, people):
@@ -108,7 +108,7 @@ def test_derived_references(import_csv, tmp_path):
     )
     extract = import_csv(data.encode(), profile=str(profile), accept_rejections=True)
     assert extract.rows_accepted == 2
-    assert [p["problem"] for p in extract.report] == ["duplicate_reference"]
+    assert [p["problem"] for p in report_of(extract)] == ["duplicate_reference"]
 
 
 def test_every_row_rejected_but_accepted_gives_an_empty_frame(import_csv, people):

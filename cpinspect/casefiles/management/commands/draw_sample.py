@@ -1,11 +1,15 @@
-"""cpinspect draw_sample --inspection ID --user EMAIL [--size N] [--seed S] [...]"""
+"""cpinspect draw_sample --inspection ID --user EMAIL [--size N] [--seed S] [...]
+[--redraw REASON]
+
+An inspection has one sample in use: drawing again, from an import newer than the sample's,
+needs ``--redraw`` with the reason, which is recorded."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cpinspect.casefiles import precision, sampling, services
-from cpinspect.casefiles.models import Allocation, Extract, ExtractStatus
+from cpinspect.casefiles import precision, sampling, selectors, services
+from cpinspect.casefiles.models import Allocation
 from cpinspect.casefiles.schema import category_label
 
 from ._common import acting_user, team_inspection
@@ -23,14 +27,33 @@ class Command(BaseCommand):
         parser.add_argument("--minimum", type=int, default=5, help="minimum per category")
         parser.add_argument("--fixed", help='fixed counts as JSON, e.g. {"custody": 10}')
         parser.add_argument("--exclude-older-than-months", type=int)
+        parser.add_argument(
+            "--redraw",
+            metavar="REASON",
+            help="replace the sample in use with one drawn from the newest import, for REASON",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
         user = acting_user(options)
         inspection = team_inspection(options["inspection"], user)
-        extract = Extract.objects.filter(
-            inspection=inspection, status=ExtractStatus.IMPORTED
-        ).first()
+        in_use = selectors.sample_for(user, inspection)
+        if in_use is not None:
+            extract = selectors.newer_import(user, inspection, in_use)
+            if extract is None:
+                raise CommandError(
+                    f"Inspection {inspection.pk} already has a sample ({in_use.total_size} cases "
+                    f"from import {in_use.extract_id}); to draw again, import the file again, "
+                    "then run with --redraw REASON."
+                )
+            if not options["redraw"]:
+                raise CommandError(
+                    f"Inspection {inspection.pk} already has a sample ({in_use.total_size} cases "
+                    f"from import {in_use.extract_id}). To replace it with one drawn from import "
+                    f"{extract.pk}, run again with --redraw REASON (the reason is recorded)."
+                )
+        else:
+            extract = selectors.current_extract(user, inspection)
         if extract is None:
             raise CommandError("The inspection has no imported extract to sample.")
         try:
@@ -46,7 +69,11 @@ class Command(BaseCommand):
         )
         try:
             sample = services.sample_draw(
-                extract=extract, user=user, design=design, seed=options["seed"]
+                extract=extract,
+                user=user,
+                design=design,
+                seed=options["seed"],
+                redraw_reason=options["redraw"] or "" if in_use else "",
             )
         except (services.SampleRefused, ValueError) as exc:
             raise CommandError(str(exc)) from None
