@@ -35,6 +35,7 @@ from cpinspect.casefiles.models import (
 )
 from cpinspect.casefiles.profiles import ProfileError, get_profile
 from cpinspect.casefiles.readers import ExtractFileError, read_extract
+from cpinspect.programmes import selectors as programme_selectors
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,20 @@ class SampleRefused(Exception):
 def _require_team(user, inspection):
     if not access.can_manage_case_data(user, inspection):
         raise PermissionDenied("Only the inspection's team works with its case files.")
+
+
+AUDIT_CLOSED = (
+    "The case-file audit is closed: the inspection has moved on from moderation, so its "
+    "sample can no longer change. The lead inspector or a programme manager can reopen the "
+    "audit from the inspection's page, giving the reason."
+)
+
+
+def _require_audit_open(inspection) -> None:
+    """The sample is the audit's record: closed with it (ADR 0021; the database refuses it
+    too). Holds the inspection's row (shared) until the transaction ends."""
+    if programme_selectors.case_audit_closed(inspection, lock=True):
+        raise SampleRefused(AUDIT_CLOSED)
 
 
 def _extract_create(*, inspection, user, data: bytes, profile_name: str, via: str, status):
@@ -307,6 +322,8 @@ def sample_draw(*, extract: Extract, user, design: sampling.Design, seed: int | 
     """Draw the sample; keep the encrypted references of sampled cases and reserves only."""
     inspection = extract.inspection
     _require_team(user, inspection)
+    if programme_selectors.case_audit_closed(inspection):
+        raise SampleRefused(AUDIT_CLOSED)
     if extract.status != ExtractStatus.IMPORTED:
         raise SampleRefused("Only an imported extract can be sampled.")
     if Sample.objects.filter(extract=extract).exists():
@@ -341,6 +358,7 @@ def sample_draw(*, extract: Extract, user, design: sampling.Design, seed: int | 
     )
     key = pseudonymise.encryption_key(inspection.pk)
     with transaction.atomic():
+        _require_audit_open(inspection)
         sample = Sample.objects.create(
             inspection=inspection,
             extract=extract,
@@ -405,6 +423,7 @@ def sampled_case_mark_unusable(
     if not reason:
         raise SampleRefused("Say why the case cannot be used.")
     with transaction.atomic():
+        _require_audit_open(case.sample.inspection)
         case = SampledCase.objects.select_for_update().get(pk=case.pk)
         if case.status != CaseStatus.SAMPLED:
             raise SampleRefused("Only a case in the sample can be marked unusable.")

@@ -20,7 +20,8 @@ def add_demo_report(inspection, user, *, publisher=None, comment: str | None = N
     """Build, send for the factual accuracy check and publish the report of ``inspection``,
     whose cases are signed off. ``user`` is the inspection's lead inspector (builds and sends);
     ``publisher`` a programme manager (default: the first active one, demo accounts first).
-    ``comment``: a factual accuracy comment from the force's liaison officer, if one exists.
+    ``comment``: a factual accuracy comment from the force's liaison officer, if one exists,
+    which the lead answers before publication.
     Returns the published report. The inspection ends up published."""
     if inspection.status not in TO_REPORTING:
         raise ValueError(
@@ -40,8 +41,15 @@ def add_demo_report(inspection, user, *, publisher=None, comment: str | None = N
             .first()
         )
         if liaison is not None:
-            services.report_comment_add(
+            added = services.report_comment_add(
                 report=report, user=liaison, section="case_files", text=comment
+            )
+            # the lead answers it before publication (an unanswered comment is outstanding)
+            services.report_comment_respond(
+                comment=added,
+                user=user,
+                text="[Demo data] Accepted: the report already gives the policy's date "
+                "(March); no change is needed.",
             )
     publisher = publisher or (
         User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True)
