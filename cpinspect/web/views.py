@@ -155,9 +155,11 @@ def inspection_transition(request, pk):
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     if request.method != "POST":
+        if not request.GET.get("target"):
+            return redirect("inspection-detail", pk=inspection.pk)
         try:
             preview = services.transition_preview(
-                inspection=inspection, target=request.GET.get("target", ""), user=request.user
+                inspection=inspection, target=request.GET["target"], user=request.user
             )
         except services.TransitionRefused as refusal:
             return _refused_page(request, inspection, refusal)

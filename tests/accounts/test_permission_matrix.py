@@ -759,12 +759,14 @@ def test_force_liaison_sees_the_timeline_without_people_or_notes(world, client):
         target="moderation",
         user=world["people"]["lead"],
         note="Working note",
+        reason="A working reason",
     )
     client.force_login(world["people"]["liaison"])
     page = client.get(reverse("inspection-detail", args=[world["inspection"].pk])).content
     assert b"Fieldwork to Moderation" in page
     assert world["people"]["lead"].full_name.encode() not in page
     assert b"Working note" not in page
+    assert b"A working reason" not in page and b"Moved on with work outstanding" not in page
 
 
 def test_signing_in_never_hides_published_inspections(world, client):
