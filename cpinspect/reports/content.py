@@ -500,14 +500,20 @@ def stages_block(inspection) -> list[dict]:
     from cpinspect.programmes.models import StatusChange
     from cpinspect.reports import guard
 
-    rows = []
+    recorded = []
     for change in StatusChange.objects.filter(inspection=inspection).order_by("changed_at", "pk"):
         move = lifecycle.transition_between(change.from_status, change.to_status)
         reopening = bool(move and move.needs_reason)
-        if not change.outstanding and not reopening:
-            continue
+        if change.outstanding or reopening:
+            recorded.append((change, move, reopening))
+    # the guard reads every case of the inspection: once for all the reasons, and once per
+    # reason only if something is found
+    reasons = [change.reason for change, _, _ in recorded]
+    suspect = bool(reasons) and bool(guard.findings(reasons, [inspection]))
+    rows = []
+    for change, move, reopening in recorded:
         reason = change.reason
-        if guard.findings([reason], [inspection]):
+        if suspect and guard.findings([reason], [inspection]):
             reason = WITHHELD_REASON
         rows.append(
             {

@@ -519,3 +519,32 @@ def test_the_published_reason_is_the_one_the_lifecycle_recorded(essex, people):
     assert [s["to"] for s in report.data["methodology"]["stages"]] == ["Moderation", "Reporting"]
     assert ReportComment.objects.get(pk=comment.pk).response == "Corrected."
     assert Report.objects.get(pk=report.pk).status == "published"
+
+
+def test_a_reason_a_later_note_quotes_is_withheld_from_the_report(essex, people):
+    """The reason was clean when given; a note written afterwards quotes it, so publishing
+    it now would publish an inspector's note: the annex withholds it and says so."""
+    from cpinspect.reports import content
+
+    lead = people["lead"]
+    reason = "The remaining cases are examined by a second team from the region next month."
+    services.inspection_transition(
+        inspection=essex, target=Status.MODERATION, user=lead, reason=reason
+    )
+    audit = (
+        CaseAudit.objects.filter(inspection=essex, assessments__isnull=True)
+        .select_related("case", "examiner")
+        .first()
+    )
+    audit.inspection = essex
+    from tests.assessments.conftest import complete_draft
+
+    draft = complete_draft(audit)
+    draft.rationale = f"As the lead said: {reason}"
+    mine = audit_services.assessment_open(audit=audit, user=audit.examiner)
+    audit_services.assessment_save(
+        assessment=mine, user=audit.examiner, draft=draft, expected_version=mine.version
+    )
+    report = report_services.report_build(inspection=essex, user=lead)
+    assert [s["reason"] for s in report.data["methodology"]["stages"]] == [content.WITHHELD_REASON]
+    assert reason not in report.html
