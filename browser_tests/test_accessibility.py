@@ -179,8 +179,8 @@ def test_fieldwork_pages_under_way_are_accessible(page_as):
 
 
 def test_fieldwork_pages_completed_are_accessible(page_as):
-    """Staffordshire, fieldwork complete, as its lead: every case signed off, the
-    disagreements resolved, the escalation acknowledged."""
+    """Staffordshire, fieldwork complete and published, as its lead: every case signed off,
+    the disagreements resolved, the escalation acknowledged, the audit closed."""
     page = page_as("lead2")
     open_case_file_audit(page, "Child protection inspection: Staffordshire")
     cases = page.get_by_role("table", name=re.compile(r"^Cases \("))
@@ -188,8 +188,12 @@ def test_fieldwork_pages_completed_are_accessible(page_as):
     assert_accessible(page, "fieldwork home, completed (lead)")
 
     cases.get_by_role("link", name=re.compile(r"^Case \d+$")).first.click()
-    expect(page.get_by_role("button", name="Unlock the case")).to_be_visible()
-    assert_accessible(page, "case signed off (lead)")
+    # Staffordshire is published: its audit is closed (ADR 0021), so no unlock is offered
+    # but an escalation still is
+    expect(page.get_by_text("The case-file audit is closed")).to_be_visible()
+    expect(page.get_by_role("button", name="Unlock the case")).to_have_count(0)
+    expect(page.get_by_role("button", name="Escalate: child at risk")).to_be_visible()
+    assert_accessible(page, "case signed off, audit closed (lead)")
 
     breadcrumbs = page.get_by_role("navigation", name="Breadcrumb")
     breadcrumbs.get_by_role("link", name="Case-file audit").click()

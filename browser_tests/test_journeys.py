@@ -121,10 +121,28 @@ def test_lead_starts_moderation_and_admin_sees_it_in_audit_trail(page_as):
     expect(summary_value(page, "Status")).to_have_text("Fieldwork")
     inspection_id = re.search(r"/inspections/(\d+)/$", page.url).group(1)
 
+    # The move opens its confirmation page: Essex's fieldwork is under way, so the page lists
+    # what is outstanding and the move needs a reason (ADR 0021).
+    page.get_by_role("button", name="Start moderation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start moderation")
+    expect(page.locator("#outstanding")).to_contain_text("sampled cases have no submitted")
+    assert_accessible(page, "confirm a move with work outstanding")
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith(f"/{inspection_id}/status/")
+    ) as refused:
+        page.get_by_role("button", name="Start moderation anyway").click()
+    assert refused.value.status == 400  # no reason given: the error summary links to the field
+    expect(page.get_by_role("alert")).to_contain_text("Say why the move is made")
+    page.get_by_role("alert").get_by_role("link").click()
+    expect(page.get_by_label("Why move on with this work outstanding?")).to_be_focused()
+    assert_accessible(page, "confirm a move: the reason missing")
+    page.get_by_label("Why move on with this work outstanding?").fill(
+        "The force asked for fieldwork to end on the agreed date."
+    )
     with page.expect_response(
         lambda r: r.request.method == "POST" and r.url.endswith(f"/{inspection_id}/status/")
     ) as posted:
-        page.get_by_role("button", name="Start moderation").click()
+        page.get_by_role("button", name="Start moderation anyway").click()
     post = posted.value
     assert post.status == 302
     change_request_id = post.header_value("x-request-id")
@@ -136,6 +154,9 @@ def test_lead_starts_moderation_and_admin_sees_it_in_audit_trail(page_as):
     expect(banner).to_contain_text("Status changed to moderation.")
     expect(summary_value(page, "Status")).to_have_text("Moderation")
     expect(page.get_by_role("button", name="Start reporting")).to_be_visible()
+    expect(page.get_by_role("table", name="Status changes")).to_contain_text(
+        "The force asked for fieldwork to end on the agreed date."
+    )
     timeline = page.get_by_role("table", name="Status changes")
     assert [row[1:3] for row in rows_of(timeline)][-1:] == [["Fieldwork to Moderation", LEAD_NAME]]
 

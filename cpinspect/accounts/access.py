@@ -258,7 +258,8 @@ def recommendation_filter(user) -> Q | None:
 # A published or superseded version is public: anyone, signed in or not. A force report's
 # draft is for the inspection's team and inspectorate staff; during the factual accuracy check
 # also for the subject force's liaison officer (their own force only: any other force's
-# liaison gets 404), who alone comments on it. A thematic draft is for inspectorate staff.
+# liaison gets 404), who alone comments on it; the lead answers each comment. A thematic draft
+# is for inspectorate staff.
 # The lead (or the team's analyst) builds; the lead sends for the check (the lifecycle's
 # actor); whoever may publish the inspection publishes, and corrects, its report.
 # ---------------------------------------------------------------------------------------------
@@ -298,6 +299,11 @@ def can_comment_on_report(user, report) -> bool:
         and has_role(user, Role.FORCE_LIAISON)
         and _of_own_force(user, report.inspection)
     )
+
+
+def can_answer_report_comments(user, report) -> bool:
+    """The inspectorate's answer to each factual accuracy comment: the inspection's lead."""
+    return report.kind == "force" and is_inspection_lead(user, report.inspection)
 
 
 def can_build_report(user, inspection) -> bool:

@@ -6,8 +6,9 @@ access-logged with ``via="api"``, as the pages log theirs.
 Status codes: 400 for a body that does not fit (with the problems per field or per question),
 403 for a rule that refuses the user (not their assessment, not the lead, the assessment is
 submitted or the case locked), 404 for anything outside the user's team, 409 for a save over
-someone else's newer version (with both versions) or an action the case's state does not allow
-yet (the detail says why).
+someone else's newer version (with both versions), an action the case's state does not allow
+yet, or any write once the inspection has moved on and its audit is closed (the detail says
+why). An escalation is never refused for the inspection's stage.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles.schema import category_label
 from cpinspect.casefiles.services import SampleRefused
+from cpinspect.programmes.selectors import case_audit_closed
 
 # --- serializers ------------------------------------------------------------------------------
 
@@ -187,6 +189,14 @@ def _detail(message, code) -> Response:
     return Response({"detail": str(message)}, status=code)
 
 
+def _refusal_status(refusal) -> int:
+    """403 for what the person may not do; 409 when the audit is closed (the inspection's
+    state, not the person, is what refuses)."""
+    if isinstance(refusal, services.AuditClosed):
+        return status.HTTP_409_CONFLICT
+    return status.HTTP_403_FORBIDDEN
+
+
 def _first_visible(user, audit, found: dict) -> bool:
     """Whether the first examination, and what follows from it (why the case is moderated,
     its final grade), may be shown to the user now: blind moderation."""
@@ -240,7 +250,9 @@ def _sections(audit) -> list[dict]:
 def _own_assessment(assessment, audit, *, with_questions=False) -> dict:
     body = AssessmentSerializer(assessment).data
     body["case_id"] = audit.case_id
-    body["editable"] = not assessment.submitted and not audit.locked
+    body["editable"] = (
+        not assessment.submitted and not audit.locked and not case_audit_closed(audit.inspection)
+    )
     if with_questions:
         body["sections"] = _sections(audit)
     return body
@@ -283,7 +295,7 @@ def _save(request, pk, case_id, *, submit: bool) -> Response:
             status=status.HTTP_400_BAD_REQUEST,
         )
     except services.AuditRefused as refusal:
-        return _detail(refusal, status.HTTP_403_FORBIDDEN)
+        return _detail(refusal, _refusal_status(refusal))
     return Response(_own_assessment(saved, audit))
 
 
@@ -312,6 +324,8 @@ def fieldwork(request, pk):
             "question_sets_fixed_at": setup.fixed_at if setup else None,
             "progress": dataclasses.asdict(selectors.progress_of(request.user, inspection)),
             "is_lead": access.is_inspection_lead(request.user, inspection),
+            # the inspection has moved on from moderation: nothing but escalations can change
+            "closed": case_audit_closed(inspection),
         }
     )
 
@@ -491,7 +505,7 @@ def assessment(request, pk, case_id):
     try:
         mine = services.assessment_open(audit=audit, user=request.user)
     except services.AuditRefused as refusal:
-        return _detail(refusal, status.HTTP_403_FORBIDDEN)
+        return _detail(refusal, _refusal_status(refusal))
     return Response(_own_assessment(mine, audit, with_questions=True))
 
 

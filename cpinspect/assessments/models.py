@@ -11,6 +11,7 @@ from django.db import models
 from cpinspect.assessments.encryption import EncryptedJSONField, EncryptedTextField
 from cpinspect.assessments.questionsets import GRADES
 from cpinspect.audittrail.tracking import track_changes
+from cpinspect.programmes.closing import closed_audit_guard
 
 
 class Grade(models.TextChoices):
@@ -37,6 +38,9 @@ class ModerationReason(models.TextChoices):
 
 
 USER = settings.AUTH_USER_MODEL
+
+# The inspection of an assessment's or an unlock's row, from OLD and from NEW.
+_VIA_AUDIT = "(SELECT inspection_id FROM assessments_caseaudit WHERE id = {}.audit_id)"
 
 
 @track_changes()
@@ -88,6 +92,11 @@ class CaseAudit(models.Model):
     class Meta:
         ordering = ["case__stratum", "case__order"]
         indexes = [models.Index(fields=["inspection", "examiner"])]
+        triggers = [
+            closed_audit_guard(
+                old_inspection="OLD.inspection_id", new_inspection="NEW.inspection_id"
+            )
+        ]
 
     def __str__(self):
         return f"Case audit {self.pk}"
@@ -129,6 +138,11 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["audit", "kind"], name="one_assessment_per_kind")
         ]
+        triggers = [
+            closed_audit_guard(
+                old_inspection=_VIA_AUDIT.format("OLD"), new_inspection=_VIA_AUDIT.format("NEW")
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} of case audit {self.audit_id}"
@@ -145,7 +159,8 @@ class EscalationStatus(models.TextChoices):
 
 @track_changes(exclude=["concern"])
 class Escalation(models.Model):
-    """A child at risk: the case must go back to the force at once. Never deleted."""
+    """A child at risk: the case must go back to the force at once. Never deleted, and never
+    closed: it can be raised and acknowledged at every stage of the inspection."""
 
     inspection = models.ForeignKey(
         "programmes.Inspection", on_delete=models.PROTECT, related_name="escalations"
@@ -186,7 +201,10 @@ class CaseUnlock(models.Model):
     class Meta:
         ordering = ["-unlocked_at"]
         triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            closed_audit_guard(
+                old_inspection=_VIA_AUDIT.format("OLD"), new_inspection=_VIA_AUDIT.format("NEW")
+            ),
         ]
 
     def __str__(self):

@@ -2,6 +2,9 @@
 assessments, pick and resolve moderations, escalate, mark unusable, sign off and unlock.
 
 Every function checks access first (rules in accounts/access.py) and refuses a locked case.
+Once the inspection has moved on from moderation the audit is closed (ADR 0021): every write
+but an escalation is refused (``AuditClosed``), here and by the database's triggers, until a
+recorded reopening. An escalation of a child at risk is never refused for its stage.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from cpinspect.assessments.models import (
 )
 from cpinspect.casefiles import services as casefiles_services
 from cpinspect.casefiles.models import CaseStatus, SampledCase
-from cpinspect.programmes.models import TeamMember
+from cpinspect.programmes import selectors as programme_selectors
+from cpinspect.programmes.models import Inspection, Status, TeamMember
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,10 @@ EXAMINER_ROLES = ("inspector", "lead")
 
 class AuditRefused(Exception):
     """A request the audit's rules do not allow; the message says why, for the user."""
+
+
+class AuditClosed(AuditRefused):
+    """The inspection has moved on from moderation: its case-file audit is read only."""
 
 
 class AssessmentInvalid(Exception):
@@ -94,6 +102,18 @@ def _lock_unlocked(audit: CaseAudit) -> CaseAudit:
     """``_fresh(audit)``, refused if the stored case is signed off."""
     _require_unlocked(_fresh(audit))
     return audit
+
+
+def _require_audit_open(inspection) -> None:
+    """Refuse a write to a closed audit. Holds the inspection's row (shared) until the
+    transaction ends, so the lifecycle cannot close the audit under this write."""
+    if programme_selectors.case_audit_closed(inspection, lock=True):
+        status = Inspection.objects.values_list("status", flat=True).get(pk=inspection.pk)
+        raise AuditClosed(
+            "The case-file audit is closed: the inspection has moved on to "
+            f"{Status(status).label.lower()}. The lead inspector or a programme manager can "
+            "reopen it from the inspection's page, giving the reason."
+        )
 
 
 def _require_unlocked(audit: CaseAudit) -> None:
@@ -158,6 +178,7 @@ def cases_allocate(*, inspection, user) -> list[CaseAudit]:
     """Give every sampled case without an examiner to the team's inspectors, in turn, the
     least loaded first. Returns the new allocations."""
     _require(access.is_inspection_lead(user, inspection), "Only the lead inspector allocates.")
+    _require_audit_open(inspection)
     question_sets_fix(inspection)
     examiners = _examiners(inspection)
     if not examiners:
@@ -184,6 +205,7 @@ def cases_allocate(*, inspection, user) -> list[CaseAudit]:
 @transaction.atomic
 def case_reallocate(*, audit: CaseAudit, user, examiner) -> CaseAudit:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead reallocates.")
+    _require_audit_open(audit.inspection)
     _lock_unlocked(audit)
     if not access.can_examine(examiner, audit.inspection):
         raise AuditRefused("Cases can only go to examiners on the inspection's team.")
@@ -215,6 +237,7 @@ def assessment_open(*, audit: CaseAudit, user) -> Assessment:
     assessment = Assessment.objects.filter(audit=audit, kind=kind).first()
     if assessment is None:  # the first opening: decided on the locked, stored allocation
         with transaction.atomic():
+            _require_audit_open(audit.inspection)
             if assessment_kind_for(user, _fresh(audit)) != kind:
                 raise AuditRefused("This case has just been given to someone else.")
             assessment, _ = Assessment.objects.get_or_create(
@@ -307,6 +330,7 @@ def _split(audit: CaseAudit, draft: Draft, *, submitting: bool) -> tuple[dict, d
     return codes, writing
 
 
+@transaction.atomic
 def assessment_save(
     *, assessment: Assessment, user, draft: Draft, expected_version: int, submit: bool = False
 ) -> Assessment:
@@ -316,6 +340,7 @@ def assessment_save(
     caller shows both versions and nothing is overwritten."""
     audit = assessment.audit
     _require(access.can_write_assessment(user, assessment), "This is not your assessment.")
+    _require_audit_open(audit.inspection)
     _require_unlocked(audit)
     if assessment.submitted:
         raise AuditRefused("This assessment is submitted; it can no longer be changed.")
@@ -343,15 +368,14 @@ def assessment_save(
     }
     if submit:
         fields |= {"status": AssessmentStatus.SUBMITTED, "submitted_at": now}
-    with transaction.atomic():
-        saved = Assessment.objects.filter(
-            pk=assessment.pk, version=expected_version, status=AssessmentStatus.DRAFT
-        ).update(**fields)
-        if not saved:
-            raise SaveConflict(Assessment.objects.get(pk=assessment.pk))
-        assessment.refresh_from_db()
-        if submit:
-            _after_submit(assessment)
+    saved = Assessment.objects.filter(
+        pk=assessment.pk, version=expected_version, status=AssessmentStatus.DRAFT
+    ).update(**fields)
+    if not saved:
+        raise SaveConflict(Assessment.objects.get(pk=assessment.pk))
+    assessment.refresh_from_db()
+    if submit:
+        _after_submit(assessment)
     return assessment
 
 
@@ -425,6 +449,7 @@ def _choose_moderator(audit: CaseAudit):
 def moderation_choose(*, audit: CaseAudit, user, moderator=None) -> CaseAudit:
     """The lead adds a case to moderation, or gives a moderation to someone else."""
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead chooses.")
+    _require_audit_open(audit.inspection)
     _lock_unlocked(audit)
     if audit.assessments.filter(kind=Kind.MODERATION).exists():
         raise AuditRefused("The moderation has begun; it stays with its moderator.")
@@ -444,6 +469,7 @@ def moderation_choose(*, audit: CaseAudit, user, moderator=None) -> CaseAudit:
 def disagreement_resolve(*, audit: CaseAudit, user, grade: str, rationale: str) -> CaseAudit:
     """The lead settles a disagreement; the resolved grade is final."""
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead resolves.")
+    _require_audit_open(audit.inspection)
     _lock_unlocked(audit)
     if audit.resolved_at is not None:  # final: a second resolution (another tab) is refused
         raise AuditRefused(
@@ -477,6 +503,7 @@ def disagreement_resolve(*, audit: CaseAudit, user, grade: str, rationale: str) 
 @transaction.atomic
 def case_sign_off(*, audit: CaseAudit, user) -> CaseAudit:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead signs off.")
+    _require_audit_open(audit.inspection)
     _lock_unlocked(audit)
     if not audit.final_grade:
         raise AuditRefused(
@@ -492,6 +519,7 @@ def case_sign_off(*, audit: CaseAudit, user) -> CaseAudit:
 @transaction.atomic
 def case_unlock(*, audit: CaseAudit, user, reason: str) -> CaseUnlock:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead unlocks.")
+    _require_audit_open(audit.inspection)
     if not _fresh(audit).locked:
         raise AuditRefused("The case is not locked.")
     if not reason.strip():
@@ -509,6 +537,8 @@ def case_unlock(*, audit: CaseAudit, user, reason: str) -> CaseUnlock:
 def case_mark_unusable(*, audit: CaseAudit, user, reason: str) -> CaseAudit | None:
     """Mark the case unusable; its reserve replacement goes to the same examiner.
     Returns the replacement's audit (None when the reserves of the category are spent)."""
+    _require(access.can_manage_case_data(user, audit.inspection), "Not on this inspection's team.")
+    _require_audit_open(audit.inspection)
     _lock_unlocked(audit)
     if audit.assessments.filter(status=AssessmentStatus.SUBMITTED).exists():
         raise AuditRefused("A case with a submitted examination cannot be marked unusable.")
@@ -529,6 +559,8 @@ def case_mark_unusable(*, audit: CaseAudit, user, reason: str) -> CaseAudit | No
 def escalation_raise(*, audit: CaseAudit, user, concern: str) -> Escalation:
     """Record that the case must go back to the force at once, and tell the lead now.
 
+    Never refused for the inspection's stage: a child at risk is escalated at any stage, even
+    after publication (the audit's other records are closed by then; escalations are not).
     The e-mail holds no case detail (mail leaves our control): only where to look."""
     inspection = audit.inspection
     _require(access.can_escalate(user, inspection), "Not on this inspection's team.")

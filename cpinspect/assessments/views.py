@@ -21,6 +21,7 @@ from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles.schema import category_label
 from cpinspect.casefiles.services import SampleRefused
+from cpinspect.programmes.selectors import case_audit_closed
 
 
 def _inspection(request, pk):
@@ -53,6 +54,7 @@ def fieldwork_home(request, pk):
             "rows": [(a, selectors.assessments_of(a)) for a in audits],
             "is_lead": access.is_inspection_lead(request.user, inspection),
             "setup": getattr(inspection, "fieldwork_setup", None),
+            "audit_closed": case_audit_closed(inspection),
         },
     )
 
@@ -80,7 +82,11 @@ def worklist(request, pk):
         mine = selectors.assessments_of(audit).get(kind)
         waiting = kind == Kind.MODERATION and not audit.moderation_reason
         rows.append({"audit": audit, "kind": kind, "assessment": mine, "waiting": waiting})
-    return render(request, "assessments/worklist.html", {"inspection": inspection, "rows": rows})
+    return render(
+        request,
+        "assessments/worklist.html",
+        {"inspection": inspection, "rows": rows, "audit_closed": case_audit_closed(inspection)},
+    )
 
 
 @login_required
@@ -110,6 +116,7 @@ def case_detail(request, pk, case_id):
             "unlocks": audit.unlocks.select_related("unlocked_by"),
             "hidden_first": Kind.FIRST not in visible
             and selectors.assessments_of(audit).get(Kind.FIRST) is not None,
+            "audit_closed": case_audit_closed(inspection),
         },
     )
 
@@ -137,7 +144,13 @@ def assessment_form(request, pk, case_id):
         return _back_to_case(inspection, audit)
     qs = services.question_set_for(audit)
     autosave = request.headers.get("X-Autosave") == "1"
-    context = {"inspection": inspection, "audit": audit, "assessment": assessment, "qs": qs}
+    context = {
+        "inspection": inspection,
+        "audit": audit,
+        "assessment": assessment,
+        "qs": qs,
+        "audit_closed": case_audit_closed(inspection),
+    }
     if request.method != "POST":
         return _render_form(request, context, _stored_draft(assessment))
     draft = draft_from_post(request.POST, qs)
@@ -174,7 +187,8 @@ def assessment_form(request, pk, case_id):
         return _render_form(request, context, draft, errors=errors, status=400)
     except services.AuditRefused as refusal:
         if autosave:
-            return JsonResponse({"refused": str(refusal)}, status=403)
+            code = 409 if isinstance(refusal, services.AuditClosed) else 403
+            return JsonResponse({"refused": str(refusal)}, status=code)
         messages.error(request, str(refusal))
         return _back_to_case(inspection, audit)
     if autosave:
@@ -201,7 +215,7 @@ def _render_form(request, context, draft, errors=None, status=200):
     errors = errors or {}
     audit = context["audit"]
     facts = services.case_facts(audit)
-    readonly = context["assessment"].submitted or audit.locked
+    readonly = context["assessment"].submitted or audit.locked or context["audit_closed"]
     sections = answer_form_sections(context["qs"], facts, draft, errors)
     context.update(
         {
@@ -337,5 +351,6 @@ def moderation(request, pk):
             "is_lead": access.is_inspection_lead(request.user, inspection),
             "grades": Grade.choices,
             "grade_labels": dict(questionsets.GRADES),
+            "audit_closed": case_audit_closed(inspection),
         },
     )

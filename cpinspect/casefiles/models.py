@@ -8,6 +8,10 @@ from django.db import models
 
 from cpinspect.audittrail.tracking import track_changes
 from cpinspect.casefiles.schema import CATEGORIES
+from cpinspect.programmes.closing import closed_audit_guard
+
+# The inspection of a sampled case's row, from OLD and from NEW.
+_VIA_SAMPLE = "(SELECT inspection_id FROM casefiles_sample WHERE id = {}.sample_id)"
 
 
 class ExtractStatus(models.TextChoices):
@@ -213,6 +217,13 @@ class SampledCase(models.Model):
             models.UniqueConstraint(
                 fields=["sample", "stratum", "order"], name="one_case_per_stratum_position"
             ),
+        ]
+        # the sample is the audit's record too: no case is marked unusable, replaced or
+        # drawn once the audit is closed (ADR 0021)
+        triggers = [
+            closed_audit_guard(
+                old_inspection=_VIA_SAMPLE.format("OLD"), new_inspection=_VIA_SAMPLE.format("NEW")
+            )
         ]
 
     def __str__(self):

@@ -38,6 +38,7 @@ from cpinspect.casefiles.models import (
 from cpinspect.casefiles.profiles import ProfileError, get_profile
 from cpinspect.casefiles.readers import ExtractFileError, read_extract
 from cpinspect.casefiles.redaction import SHAPE_ONLY
+from cpinspect.programmes import selectors as programme_selectors
 from cpinspect.programmes.models import Inspection, Status
 from cpinspect.registry.models import Force
 
@@ -85,6 +86,20 @@ def _locked_inspection(inspection) -> Inspection:
     the stage read here holds for the writes that follow (and concurrent imports of the
     inspection land one after the other)."""
     return Inspection.objects.select_for_update(no_key=True).get(pk=inspection.pk)
+
+
+AUDIT_CLOSED = (
+    "The case-file audit is closed: the inspection has moved on from moderation, so its "
+    "sample can no longer change. The lead inspector or a programme manager can reopen the "
+    "audit from the inspection's page, giving the reason."
+)
+
+
+def _require_audit_open(inspection) -> None:
+    """The sample is the audit's record: closed with it (ADR 0021; the database refuses it
+    too). Holds the inspection's row (shared) until the transaction ends."""
+    if programme_selectors.case_audit_closed(inspection, lock=True):
+        raise SampleRefused(AUDIT_CLOSED)
 
 
 def _extract_create(
@@ -490,6 +505,8 @@ def sample_draw(
     inspection = extract.inspection
     _require_team(user, inspection)
     _require_open(inspection, SampleRefused)
+    if programme_selectors.case_audit_closed(inspection):
+        raise SampleRefused(AUDIT_CLOSED)
     redraw_reason = (redraw_reason or "").strip()
     if extract.status != ExtractStatus.IMPORTED:
         raise SampleRefused("Only an imported extract can be sampled.")
@@ -526,6 +543,7 @@ def sample_draw(
     )
     try:
         with transaction.atomic():
+            _require_audit_open(inspection)
             sample = _sample_store(
                 extract=extract,
                 user=user,
@@ -636,6 +654,7 @@ def sampled_case_mark_unusable(
     if not reason:
         raise SampleRefused("Say why the case cannot be used.")
     with transaction.atomic():
+        _require_audit_open(case.sample.inspection)
         case = SampledCase.objects.select_for_update().get(pk=case.pk)
         if case.status != CaseStatus.SAMPLED:
             raise SampleRefused("Only a case in the sample can be marked unusable.")

@@ -268,9 +268,16 @@ def _finish_demo_fieldwork(password: str | None) -> dict[str, str]:
     return credentials
 
 
+# Why the demo moves an inspection on with its stage unfinished (its fieldwork and report are
+# not part of the demo); recorded with the move, as a person would have to.
+UNFINISHED_REASON = (
+    "[Demo data] This inspection's case files, findings and report are not part of the demo."
+)
+
+
 def _advance(inspection: Inspection, target: str, users, since: str = Status.PLANNED) -> None:
     """Reach ``target`` through the lifecycle from ``since``, each move made by someone
-    allowed to make it."""
+    allowed to make it; a move with work outstanding records why (ADR 0021)."""
     from cpinspect.programmes.lifecycle import MAIN_PATH, transition_between
 
     lead = inspection.team.get(role=TeamRole.LEAD).user
@@ -279,8 +286,13 @@ def _advance(inspection: Inspection, target: str, users, since: str = Status.PLA
     for status in path[MAIN_PATH.index(since) :]:
         move = transition_between(current, status)
         actor = lead if "inspection_lead" in move.actors else users["planner"]
+        preview = services.transition_preview(inspection=inspection, target=status, user=actor)
         with pghistory.context(user=actor.pk, source="demo"):
             services.inspection_transition(
-                inspection=inspection, target=status, user=actor, note="Demo data."
+                inspection=inspection,
+                target=status,
+                user=actor,
+                note="Demo data.",
+                reason=UNFINISHED_REASON if preview.needs_reason else "",
             )
         current = status

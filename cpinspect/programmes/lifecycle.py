@@ -1,7 +1,9 @@
 """The inspection lifecycle: which status may follow which, and who may make each move.
 
 Who may move is expressed as *actors* (see ``cpinspect.accounts.access.ACTOR_TESTS``) so that
-every access rule stays in one module.
+every access rule stays in one module. What must be finished before a move is in
+``readiness.py`` (each app registers its own checks); a move with work outstanding, and every
+reopening, needs a reason (ADR 0021).
 """
 
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ class Transition:
     target: str
     label: str
     actors: tuple[str, ...]
+    # a reopening: always needs a reason, whatever is outstanding
+    needs_reason: bool = False
 
 
 TRANSITIONS = [
@@ -30,6 +34,13 @@ TRANSITIONS = [
     Transition(Status.NOTIFIED, Status.FIELDWORK, "Start fieldwork", ("inspection_lead",)),
     Transition(Status.FIELDWORK, Status.MODERATION, "Start moderation", ("inspection_lead",)),
     Transition(Status.MODERATION, Status.REPORTING, "Start reporting", ("inspection_lead",)),
+    Transition(
+        Status.REPORTING,
+        Status.MODERATION,
+        "Reopen the case-file audit",
+        ("inspection_lead", "programme_manager"),
+        needs_reason=True,
+    ),
     Transition(
         Status.REPORTING,
         Status.FACTUAL_ACCURACY,
@@ -59,6 +70,20 @@ def transition_between(source: str, target: str) -> Transition | None:
 
 def transitions_from(source: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.source == source]
+
+
+# Once the inspection has moved on from moderation, the case-file audit (allocations,
+# examinations, moderations, resolutions, sign-offs, unusable cases) is read only, in the
+# services and in the database (the function ``cpinspect_case_audit_closed``, migration
+# programmes 0004, which also holds this list); reopening it is the move back from reporting to
+# moderation, recorded with its reason. Escalations of a child at risk are never closed.
+CASE_AUDIT_CLOSED = [
+    Status.REPORTING,
+    Status.FACTUAL_ACCURACY,
+    Status.PUBLISHED,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+]
 
 
 # The main path, in order, for the task list on an inspection's page.

@@ -1,5 +1,6 @@
 """Programmes of inspections, each inspection's team and its status history."""
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 
@@ -163,7 +164,9 @@ class TeamMember(models.Model):
 
 @track_changes()
 class StatusChange(models.Model):
-    """Every lifecycle transition, with who made it and when."""
+    """Every lifecycle transition, with who made it and when; a move made with work
+    outstanding keeps what was outstanding and the reason given (a reopening always has a
+    reason). Never changed once written."""
 
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="status_changes"
@@ -173,9 +176,38 @@ class StatusChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     changed_at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
+    outstanding = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What was unfinished at the move (readiness.Outstanding, as dicts).",
+    )
+    reason = models.TextField(
+        blank=True,
+        help_text="Why the move was made with work outstanding, or why the audit was reopened "
+        "(published in the report's methodology annex).",
+    )
 
     class Meta:
         ordering = ["changed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outstanding=[]) | ~models.Q(reason=""),
+                name="status_change_outstanding_has_reason",
+            ),
+            # lifecycle.TRANSITIONS' reopening (needs_reason)
+            models.CheckConstraint(
+                condition=~models.Q(from_status=Status.REPORTING, to_status=Status.MODERATION)
+                | ~models.Q(reason=""),
+                name="status_change_reopening_has_reason",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="status_change_append_only", operation=pgtrigger.Update),
+        ]
 
     def __str__(self):
         return f"{self.get_from_status_display()} to {self.get_to_status_display()}"
+
+    @property
+    def with_work_outstanding(self) -> bool:
+        return bool(self.outstanding)

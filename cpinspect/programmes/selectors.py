@@ -53,3 +53,16 @@ def team_in_role_order(inspection):
     """The team, lead first, then inspectors, moderators, analysts and partners."""
     order = list(TeamRole.values)
     return sorted(inspection.team.all(), key=lambda m: (order.index(m.role), m.user.full_name))
+
+
+def case_audit_closed(inspection, *, lock: bool = False) -> bool:
+    """Whether the inspection's case-file audit is read only now (``lifecycle.
+    CASE_AUDIT_CLOSED``): asked of the database function the triggers use, so the services
+    and the database apply one rule. ``lock`` holds the inspection's row (shared) until the
+    transaction ends, so a lifecycle move cannot close the audit under a write in progress."""
+    from django.db import connection
+
+    sql = "SELECT cpinspect_case_audit_closed(%s, %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [inspection.pk, lock])
+        return bool(cursor.fetchone()[0])

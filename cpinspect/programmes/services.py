@@ -1,5 +1,6 @@
 """Writes to programmes and inspections: one transaction each, keyword-only arguments."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -7,7 +8,7 @@ from django.db import transaction
 
 from cpinspect.accounts import access
 from cpinspect.accounts.models import Role
-from cpinspect.programmes import lifecycle
+from cpinspect.programmes import lifecycle, readiness
 from cpinspect.programmes.models import (
     DEFAULT_FIELDWORK_DAYS,
     Inspection,
@@ -21,6 +22,30 @@ from cpinspect.programmes.models import (
 
 class TransitionRefused(Exception):
     """A lifecycle move that is not allowed; the message says why, for the person asking."""
+
+
+class NotAnActor(TransitionRefused):
+    """The person may not make this move (the API answers 403)."""
+
+
+class ReasonRequired(TransitionRefused):
+    """A reopening, or a move with work outstanding, was asked for without a reason.
+
+    ``outstanding`` is what is unfinished now and ``fingerprint`` its digest, for the page or
+    the client to show and confirm."""
+
+    def __init__(self, message: str, outstanding=(), fingerprint: str = ""):
+        super().__init__(message)
+        self.outstanding = list(outstanding)
+        self.fingerprint = fingerprint
+
+
+class OutstandingChanged(ReasonRequired):
+    """The reason was written against a list of outstanding work that is no longer the list:
+    what is unfinished changed since the page (or the client) read it."""
+
+
+MAX_REASON = 2000
 
 
 def add_working_days(start: date, days: int) -> date:
@@ -99,24 +124,102 @@ def team_member_remove(*, member: TeamMember) -> None:
     member.delete()  # recorded by the audit trail's delete trigger
 
 
+@dataclass(frozen=True)
+class MovePreview:
+    """What a move would need now: what is outstanding, and the digest of that list the
+    confirmation sends back (``outstanding_seen``)."""
+
+    move: lifecycle.Transition
+    outstanding: list
+    fingerprint: str
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.move.needs_reason or bool(self.outstanding)
+
+
+def _allowed_move(inspection, target: str, user) -> lifecycle.Transition:
+    move = lifecycle.transition_between(inspection.status, target)
+    if move is None:
+        raise TransitionRefused(_no_such_move_message(inspection.status, target))
+    if not access.may_make_transition(user, inspection, move):
+        raise NotAnActor(f"Only {access.describe_actors(move)} can {_lower_first(move.label)}.")
+    return move
+
+
+def transition_preview(*, inspection, target: str, user) -> MovePreview:
+    """What the move to ``target`` would need, without making it: refused exactly as the move
+    would be (no such move, not the person's to make). Changes nothing."""
+    move = _allowed_move(inspection, target, user)
+    outstanding = readiness.outstanding(inspection, target)
+    return MovePreview(move, outstanding, readiness.fingerprint(outstanding))
+
+
 @transaction.atomic
-def inspection_transition(*, inspection, target: str, user, note: str = "") -> StatusChange:
-    """Move an inspection to ``target``, or refuse with a clear message and change nothing."""
+def inspection_transition(
+    *,
+    inspection,
+    target: str,
+    user,
+    note: str = "",
+    reason: str = "",
+    outstanding_seen: str | None = None,
+) -> StatusChange:
+    """Move an inspection to ``target``, or refuse with a clear message and change nothing.
+
+    The move's stage must be complete (``readiness``): with anything outstanding the move
+    needs a ``reason``, kept on the ``StatusChange`` with what was outstanding. A reopening
+    always needs a reason. ``outstanding_seen`` is the ``readiness.fingerprint`` of the list
+    the person saw when they wrote their reason; if the list is different now the move is
+    refused (``OutstandingChanged``), so a reason is never recorded against work it was not
+    written about. Without it (the demo, the shell) the reason covers what is outstanding."""
     locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
     source = locked.status
-    move = lifecycle.transition_between(source, target)
-    if move is None:
-        raise TransitionRefused(_no_such_move_message(source, target))
-    if not access.may_make_transition(user, locked, move):
-        raise TransitionRefused(
-            f"Only {access.describe_actors(move)} can {move.label[0].lower() + move.label[1:]}."
+    preview = transition_preview(inspection=locked, target=target, user=user)
+    move, outstanding = preview.move, preview.outstanding
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"Keep the reason under {MAX_REASON:,} characters."})
+    if reason and (problems := readiness.reason_problems(locked, reason)):
+        raise ValidationError({"reason": problems})
+    if move.needs_reason and not reason:
+        raise ReasonRequired(
+            f"Give the reason to {_lower_first(move.label)}: it is recorded with the move.",
+            outstanding,
+            preview.fingerprint,
+        )
+    if outstanding and outstanding_seen is not None and outstanding_seen != preview.fingerprint:
+        raise OutstandingChanged(
+            "What is outstanding has changed since you looked: check the list again before "
+            "you confirm.",
+            outstanding,
+            preview.fingerprint,
+        )
+    if outstanding and not reason:
+        raise ReasonRequired(
+            f"{_lower_first(move.label, capital=True)} with work outstanding needs a reason: "
+            + "; ".join(item.detail.rstrip(".") for item in outstanding)
+            + ".",
+            outstanding,
+            preview.fingerprint,
         )
     locked.status = target
     locked.save(update_fields=["status", "updated_at"])
     inspection.status = target
     return StatusChange.objects.create(
-        inspection=locked, from_status=source, to_status=target, changed_by=user, note=note
+        inspection=locked,
+        from_status=source,
+        to_status=target,
+        changed_by=user,
+        note=note,
+        outstanding=[item.as_dict() for item in outstanding],
+        reason=reason,
     )
+
+
+def _lower_first(label: str, capital: bool = False) -> str:
+    first = label[0].upper() if capital else label[0].lower()
+    return first + label[1:]
 
 
 def _no_such_move_message(source: str, target: str) -> str:

@@ -484,6 +484,51 @@ def moderation_reasons(inspection) -> list[str]:
     return [labels[r] for r in ModerationReason.values if r in set(reasons)]
 
 
+# --- the stages moved on from with work outstanding (ADR 0021) -------------------------------
+
+WITHHELD_REASON = "[The reason given is withheld: it quoted detail of a case.]"
+
+
+def stages_block(inspection) -> list[dict]:
+    """Each lifecycle move made with work outstanding, and each reopening of the case-file
+    audit, with the reason recorded at the time. What was outstanding is named without its
+    figures (a count of unfinished cases or escalations is not a published statistic).
+
+    Every reason was checked against the inspection's case detail when it was given
+    (``reports.readiness``); one that a later note happens to match is withheld, not shown."""
+    from cpinspect.programmes import lifecycle
+    from cpinspect.programmes.models import StatusChange
+    from cpinspect.reports import guard
+
+    recorded = []
+    for change in StatusChange.objects.filter(inspection=inspection).order_by("changed_at", "pk"):
+        move = lifecycle.transition_between(change.from_status, change.to_status)
+        reopening = bool(move and move.needs_reason)
+        if change.outstanding or reopening:
+            recorded.append((change, move, reopening))
+    # the guard reads every case of the inspection: once for all the reasons, and once per
+    # reason only if something is found
+    reasons = [change.reason for change, _, _ in recorded]
+    suspect = bool(reasons) and bool(guard.findings(reasons, [inspection]))
+    rows = []
+    for change, move, reopening in recorded:
+        reason = change.reason
+        if suspect and guard.findings([reason], [inspection]):
+            reason = WITHHELD_REASON
+        rows.append(
+            {
+                "move": move.label if move else str(change),
+                "from": change.get_from_status_display(),
+                "to": change.get_to_status_display(),
+                "on": day_text(timezone.localdate(change.changed_at)),
+                "reopening": reopening,
+                "outstanding": [item["title"] for item in change.outstanding],
+                "reason": reason,
+            }
+        )
+    return rows
+
+
 # --- the force report -----------------------------------------------------------------------
 
 
@@ -530,6 +575,7 @@ def force_report_data(inspection, previous_report=None) -> dict:
             "sample": sample_block(inspection),
             "agreement": _agreement_block(moderation_agreement(inspection)),
             "moderation_reasons": moderation_reasons(inspection),
+            "stages": stages_block(inspection),
         },
         "markers": disclosure.MARKERS,
     }

@@ -16,11 +16,15 @@ TO_REPORTING = {
 }
 
 
-def add_demo_report(inspection, user, *, publisher=None, comment: str | None = None) -> Report:
+def add_demo_report(
+    inspection, user, *, publisher=None, comment: str | None = None, reason: str = ""
+) -> Report:
     """Build, send for the factual accuracy check and publish the report of ``inspection``,
     whose cases are signed off. ``user`` is the inspection's lead inspector (builds and sends);
     ``publisher`` a programme manager (default: the first active one, demo accounts first).
-    ``comment``: a factual accuracy comment from the force's liaison officer, if one exists.
+    ``comment``: a factual accuracy comment from the force's liaison officer, if one exists,
+    which the lead answers before publication. ``reason``: why the moves are made if the
+    inspection's work is not finished (each move refuses work outstanding without one).
     Returns the published report. The inspection ends up published."""
     if inspection.status not in TO_REPORTING:
         raise ValueError(
@@ -28,9 +32,11 @@ def add_demo_report(inspection, user, *, publisher=None, comment: str | None = N
             "made from fieldwork, moderation or reporting."
         )
     for target in TO_REPORTING[inspection.status]:
-        programme_services.inspection_transition(inspection=inspection, target=target, user=user)
+        programme_services.inspection_transition(
+            inspection=inspection, target=target, user=user, reason=reason
+        )
     report = services.report_build(inspection=inspection, user=user)
-    report = services.report_send_for_factual_accuracy(report=report, user=user)
+    report = services.report_send_for_factual_accuracy(report=report, user=user, reason=reason)
     if comment:
         liaison = (
             User.objects.filter(
@@ -40,8 +46,15 @@ def add_demo_report(inspection, user, *, publisher=None, comment: str | None = N
             .first()
         )
         if liaison is not None:
-            services.report_comment_add(
+            added = services.report_comment_add(
                 report=report, user=liaison, section="case_files", text=comment
+            )
+            # the lead answers it before publication (an unanswered comment is outstanding)
+            services.report_comment_respond(
+                comment=added,
+                user=user,
+                text="[Demo data] Accepted: the report already gives the policy's date "
+                "(March); no change is needed.",
             )
     publisher = publisher or (
         User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True)
@@ -50,4 +63,4 @@ def add_demo_report(inspection, user, *, publisher=None, comment: str | None = N
     )
     if publisher is None:
         raise ValueError("A programme manager publishes the report: there is none.")
-    return services.report_publish(report=report, user=publisher)
+    return services.report_publish(report=report, user=publisher, reason=reason)

@@ -21,6 +21,15 @@ class CommentForm(forms.Form):
     )
 
 
+class ResponseForm(forms.Form):
+    response = forms.CharField(
+        label="Response to the force",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": "Write the response to the force."},
+    )
+
+
 class CorrectionForm(forms.Form):
     note = forms.CharField(
         label="What the correction changes",

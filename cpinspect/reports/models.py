@@ -234,19 +234,40 @@ class ReportInspection(models.Model):
 
 @track_changes()
 class ReportComment(models.Model):
-    """A comment of the force's liaison officer during the factual accuracy check."""
+    """A comment of the force's liaison officer during the factual accuracy check, and the
+    lead inspector's response to it (every comment is answered before publication, or the
+    move to published records why not: ADR 0021)."""
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     section = models.CharField(max_length=40, help_text="The report's section it is about.")
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    response = models.TextField(blank=True, help_text="The inspectorate's answer to the force.")
+    responded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(text=""), name="report_comment_has_text")
+            models.CheckConstraint(condition=~models.Q(text=""), name="report_comment_has_text"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    response="", responded_by__isnull=True, responded_at__isnull=True
+                )
+                | (
+                    ~models.Q(response="")
+                    & models.Q(responded_by__isnull=False, responded_at__isnull=False)
+                ),
+                name="report_comment_response_has_author",
+            ),
         ]
 
     def __str__(self):
         return f"Comment {self.pk} on report {self.report_id}"
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.response)

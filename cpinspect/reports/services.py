@@ -67,6 +67,17 @@ def _render(report: Report, status: str, when, inspections=None) -> None:
     report.data_sha256 = rendering.sha256(rendering.canonical_json(report.data))
 
 
+def _with_stages(report: Report) -> None:
+    """A force report's record of the moves made with work outstanding, brought up to now
+    (the move being made included): the snapshot the force checks, and the one published,
+    name every such move (ADR 0021). Nothing else of the snapshot changes."""
+    if report.kind != ReportKind.FORCE:
+        return
+    methodology = {**report.data.get("methodology", {})}
+    methodology["stages"] = content.stages_block(report.inspection)
+    report.data = {**report.data, "methodology": methodology}
+
+
 def _save(report: Report) -> Report:
     report.full_clean(exclude=["pdf"])
     report.save()
@@ -139,9 +150,13 @@ def _open_report(inspection, status) -> Report | None:
 
 
 @transaction.atomic
-def report_send_for_factual_accuracy(*, report: Report, user, note: str = "") -> Report:
+def report_send_for_factual_accuracy(
+    *, report: Report, user, note: str = "", reason: str = "", outstanding_seen=None
+) -> Report:
     """The draft goes to the force's liaison officer: the inspection moves to factual
-    accuracy (the lead's move), and ``signals.py`` moves the draft with it."""
+    accuracy (the lead's move), and ``signals.py`` moves the draft with it. With work
+    outstanding the move needs a ``reason`` (``programme_services.ReasonRequired`` otherwise,
+    raised as it is, for the caller to show the list)."""
     access.require(
         report.kind == ReportKind.FORCE
         and access.can_send_report_for_check(user, report.inspection),
@@ -154,8 +169,15 @@ def report_send_for_factual_accuracy(*, report: Report, user, note: str = "") ->
         raise ReportRefused("Start reporting first: the case files are still being moderated.")
     try:
         programme_services.inspection_transition(
-            inspection=locked, target=Status.FACTUAL_ACCURACY, user=user, note=note
+            inspection=locked,
+            target=Status.FACTUAL_ACCURACY,
+            user=user,
+            note=note,
+            reason=reason,
+            outstanding_seen=outstanding_seen,
         )
+    except programme_services.ReasonRequired:
+        raise
     except programme_services.TransitionRefused as refused:
         raise ReportRefused(str(refused)) from None
     report.refresh_from_db()
@@ -170,6 +192,7 @@ def on_factual_accuracy(inspection, when) -> None:
         return
     report.status = ReportStatus.FACTUAL_ACCURACY
     report.sent_for_check_at = when
+    _with_stages(report)
     _render(report, ReportStatus.FACTUAL_ACCURACY, report.built_at)
     _save(report)
 
@@ -204,16 +227,53 @@ def report_comment_add(*, report: Report, user, section: str, text: str) -> Repo
     return comment
 
 
+MAX_RESPONSE = 5000
+
+
+@transaction.atomic
+def report_comment_respond(*, comment: ReportComment, user, text: str) -> ReportComment:
+    """The lead inspector answers a factual accuracy comment of the force (once: a second
+    answer, from another tab or a stale page, is refused and names the first). Every comment
+    is answered before publication, or the move to published records why not."""
+    report = comment.report
+    access.require(
+        access.can_answer_report_comments(user, report),
+        "Only the inspection's lead inspector answers the force's comments.",
+    )
+    locked = ReportComment.objects.select_for_update().select_related("report").get(pk=comment.pk)
+    if locked.report.status not in (ReportStatus.DRAFT, ReportStatus.FACTUAL_ACCURACY):
+        raise ReportRefused("The report is published: its comments can no longer be answered.")
+    if locked.answered:
+        raise ReportRefused(
+            f"This comment was answered at {timezone.localtime(locked.responded_at):%H:%M} on "
+            f"{timezone.localtime(locked.responded_at):%d %B %Y}; the answer stands."
+        )
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"response": "Write the response to the force."})
+    if len(text) > MAX_RESPONSE:
+        raise ValidationError({"response": f"Keep the response under {MAX_RESPONSE:,} characters."})
+    locked.response, locked.responded_by, locked.responded_at = text, user, timezone.now()
+    locked.full_clean()
+    locked.save(update_fields=["response", "responded_by", "responded_at"])
+    comment.refresh_from_db()
+    return comment
+
+
 def _publish_in_place(report: Report, user, when) -> Report:
-    """Render the checked snapshot with the published stamp, hash it, freeze it."""
+    """Render the checked snapshot with the published stamp (and the record of the stages
+    brought up to the publication), hash it, freeze it."""
     report.status = ReportStatus.PUBLISHED
     report.published_at, report.published_by = when, user
+    _with_stages(report)
     _render(report, ReportStatus.PUBLISHED, when)
     return _save(report)
 
 
 @transaction.atomic
-def report_publish(*, report: Report, user, note: str = "") -> Report:
+def report_publish(
+    *, report: Report, user, note: str = "", reason: str = "", outstanding_seen=None
+) -> Report:
     """Publish: for a force report, the inspection's move to published (a programme manager's),
     which ``signals.py`` turns into the report's publication (the snapshot the force checked,
     not a new build); a thematic report is published directly."""
@@ -236,8 +296,15 @@ def report_publish(*, report: Report, user, note: str = "") -> Report:
         return _publish_in_place(report, user, timezone.now())
     try:
         programme_services.inspection_transition(
-            inspection=locked, target=Status.PUBLISHED, user=user, note=note
+            inspection=locked,
+            target=Status.PUBLISHED,
+            user=user,
+            note=note,
+            reason=reason,
+            outstanding_seen=outstanding_seen,
         )
+    except programme_services.ReasonRequired:
+        raise
     except programme_services.TransitionRefused as refused:
         raise ReportRefused(str(refused)) from None
     report.refresh_from_db()

@@ -33,7 +33,7 @@ def graded_inspection(
         force=force,
         fieldwork_starts_on=starts_on,
         fieldwork_ends_on=starts_on + dt.timedelta(days=11),
-        status=Status.REPORTING,
+        status=Status.MODERATION,  # reporting once its cases are in: a closed audit is read only
     )
     TeamMember.objects.create(inspection=inspection, user=lead, role="lead")
     frame_rows = cases * rng.randint(20, 60)
@@ -150,4 +150,6 @@ def graded_inspection(
                 )
             )
     Assessment.objects.bulk_create(assessments)
+    Inspection.objects.filter(pk=inspection.pk).update(status=Status.REPORTING)
+    inspection.status = Status.REPORTING
     return inspection

@@ -10,6 +10,11 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:pk>/pdf/", views.report_pdf, name="report-pdf"),
     path("reports/<int:pk>/comments/", views.report_comment, name="report-comment"),
+    path(
+        "reports/<int:pk>/comments/<int:comment_pk>/respond/",
+        views.report_comment_respond,
+        name="report-comment-respond",
+    ),
     path("reports/<int:pk>/send/", views.report_send, name="report-send"),
     path("reports/<int:pk>/publish/", views.report_publish, name="report-publish"),
     path("reports/<int:pk>/correct/", views.report_correct, name="report-correct"),

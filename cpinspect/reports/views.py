@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
@@ -13,10 +14,11 @@ from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.findings import disclosure
+from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Status
 from cpinspect.programmes.selectors import inspection_for
 from cpinspect.reports import content, guard, opendata, rendering, selectors, services
-from cpinspect.reports.forms import CommentForm, CorrectionForm, ThematicForm
+from cpinspect.reports.forms import CommentForm, CorrectionForm, ResponseForm, ThematicForm
 from cpinspect.reports.models import ReportKind, ReportStatus
 
 
@@ -66,6 +68,8 @@ def report_detail(request, pk):
         "show_comments": access.can_see_report_comments(user, report),
         "section_titles": {"summary": "Summary", **content.SECTION_TITLES},
         "comment_form": CommentForm() if access.can_comment_on_report(user, report) else None,
+        "can_answer": report.status in (ReportStatus.DRAFT, ReportStatus.FACTUAL_ACCURACY)
+        and access.can_answer_report_comments(user, report),
         "can_rebuild": report.status == ReportStatus.DRAFT
         and inspection is not None
         and access.can_build_report(user, inspection),
@@ -78,6 +82,9 @@ def report_detail(request, pk):
             or (report.kind == ReportKind.THEMATIC and report.status == ReportStatus.DRAFT)
         )
         and access.can_publish_report(user, report),
+        # a force report moves with its inspection: the move is confirmed on the status page
+        "publish_is_a_move": inspection is not None
+        and inspection.status == Status.FACTUAL_ACCURACY,
         "can_correct": report.status == ReportStatus.PUBLISHED
         and access.can_correct_report(user, report),
     }
@@ -126,6 +133,13 @@ def report_build(request, pk):
     return redirect("report-detail", pk=report.pk)
 
 
+def _confirm_move(report, target):
+    """Work is outstanding: the move is confirmed, with its reason, on the inspection's
+    status page, which lists what is unfinished."""
+    url = reverse("inspection-transition", args=[report.inspection_id])
+    return redirect(f"{url}?target={target}")
+
+
 @login_required
 @require_POST
 def report_send(request, pk):
@@ -134,6 +148,8 @@ def report_send(request, pk):
         services.report_send_for_factual_accuracy(
             report=report, user=request.user, note=request.POST.get("note", "")
         )
+    except programme_services.ReasonRequired:
+        return _confirm_move(report, Status.FACTUAL_ACCURACY)
     except (services.ReportRefused, guard.LeakFound) as refused:
         _refused(request, refused)
     else:
@@ -147,6 +163,8 @@ def report_publish(request, pk):
     report = selectors.report_for(request.user, pk)
     try:
         report = services.report_publish(report=report, user=request.user)
+    except programme_services.ReasonRequired:
+        return _confirm_move(report, Status.PUBLISHED)
     except (services.ReportRefused, guard.LeakFound) as refused:
         _refused(request, refused)
     else:
@@ -176,6 +194,32 @@ def report_comment(request, pk):
             for problem in problems:
                 messages.error(request, problem)
     return redirect("report-detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_comment_respond(request, pk, comment_pk):
+    report = selectors.report_for(request.user, pk)
+    comment = get_object_or_404(report.comments, pk=comment_pk)
+    access.require(
+        access.can_answer_report_comments(request.user, report),
+        "Only the inspection's lead inspector answers the force's comments.",
+    )
+    form = ResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_comment_respond(
+                comment=comment, user=request.user, text=form.cleaned_data["response"]
+            )
+        except (services.ReportRefused, ValidationError) as refused:
+            _refused(request, refused)
+        else:
+            messages.success(request, "Your response to the force is recorded.")
+    else:
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    return redirect(reverse("report-detail", args=[report.pk]) + "#comments")
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.programmes import lifecycle, selectors, services
 from cpinspect.programmes.forms import InspectionForm, TeamMemberForm
+from cpinspect.programmes.models import Status
 from cpinspect.registry import selectors as registry_selectors
 from cpinspect.registry.models import Force
 
@@ -76,7 +77,22 @@ def dashboard(request):
 
 class TransitionForm(forms.Form):
     target = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note for the record (optional)",
+        help_text="Kept in the inspection's timeline for the team; not published.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": "Keep the note under 2,000 characters."},
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=services.MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "Keep the reason under 2,000 characters."},
+    )
+    # the digest of the outstanding list the page showed (a stale page is caught)
+    outstanding_seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 @login_required
@@ -86,7 +102,7 @@ def inspection_detail(request, pk):
         user=request.user, action=AccessAction.VIEW, obj=inspection, inspection_id=inspection.pk
     )
     moves = [
-        t
+        services.transition_preview(inspection=inspection, target=t.target, user=request.user)
         for t in lifecycle.transitions_from(inspection.status)
         if access.may_make_transition(request.user, inspection, t)
     ]
@@ -107,28 +123,91 @@ def inspection_detail(request, pk):
     )
 
 
+def _confirm_page(request, inspection, preview, form, status=200):
+    """The move, what is outstanding, and the reason to give (ADR 0021)."""
+    return render(
+        request,
+        "programmes/transition_confirm.html",
+        {
+            "inspection": inspection,
+            "preview": preview,
+            "form": form,
+            "target_label": Status(preview.move.target).label,
+        },
+        status=status,
+    )
+
+
+def _refused_page(request, inspection, refusal):
+    return render(
+        request,
+        "programmes/transition_refused.html",
+        {"inspection": inspection, "reason": str(refusal)},
+        status=409,
+    )
+
+
 @login_required
-@require_POST
 def inspection_transition(request, pk):
+    """GET ``?target=``: the confirmation page of a move, with what is outstanding; POST: the
+    move, with its reason when something is outstanding (or it reopens the audit)."""
     inspection = selectors.inspection_for(request.user, pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method != "POST":
+        if not request.GET.get("target"):
+            return redirect("inspection-detail", pk=inspection.pk)
+        try:
+            preview = services.transition_preview(
+                inspection=inspection, target=request.GET["target"], user=request.user
+            )
+        except services.TransitionRefused as refusal:
+            return _refused_page(request, inspection, refusal)
+        form = TransitionForm(
+            initial={"target": preview.move.target, "outstanding_seen": preview.fingerprint}
+        )
+        return _confirm_page(request, inspection, preview, form)
     form = TransitionForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid() and "target" in form.errors:
         messages.error(request, "Choose a status to move to.")
         return redirect("inspection-detail", pk=inspection.pk)
+    target = form.data.get("target", "")
+    try:
+        preview = services.transition_preview(
+            inspection=inspection, target=target, user=request.user
+        )
+    except services.TransitionRefused as refusal:
+        return _refused_page(request, inspection, refusal)
+    if not form.is_valid():
+        return _confirm_page(request, inspection, preview, form, status=400)
+    data = form.cleaned_data
     try:
         change = services.inspection_transition(
             inspection=inspection,
-            target=form.cleaned_data["target"],
+            target=target,
             user=request.user,
-            note=form.cleaned_data["note"],
+            note=data["note"],
+            reason=data["reason"],
+            outstanding_seen=data["outstanding_seen"] or None,
         )
+    except services.ReasonRequired as refusal:
+        # show the list as it is now, keep what was typed, and ask again
+        current = services.MovePreview(preview.move, refusal.outstanding, refusal.fingerprint)
+        retry = TransitionForm({**request.POST.dict(), "outstanding_seen": refusal.fingerprint})
+        retry.is_valid()
+        changed = isinstance(refusal, services.OutstandingChanged)
+        if changed or not current.outstanding:
+            retry.add_error("reason", str(refusal))
+        else:
+            retry.add_error("reason", "Say why the move is made with this work outstanding.")
+        return _confirm_page(request, inspection, current, retry, status=409 if changed else 400)
+    except ValidationError as invalid:
+        for field, problems in invalid.message_dict.items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+        return _confirm_page(request, inspection, preview, form, status=400)
     except services.TransitionRefused as refusal:
-        return render(
-            request,
-            "programmes/transition_refused.html",
-            {"inspection": inspection, "reason": str(refusal)},
-            status=409,
-        )
+        return _refused_page(request, inspection, refusal)
     messages.success(request, f"Status changed to {change.get_to_status_display().lower()}.")
     return redirect("inspection-detail", pk=inspection.pk)
 

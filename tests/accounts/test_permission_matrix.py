@@ -106,10 +106,36 @@ MATRIX = [
         lambda f: reverse("inspection-transition", args=[f["inspection"].pk]),
         {
             **only(STAFF | {"liaison"}, refused=404),
-            "lead": 302,
+            "lead": 400,
             **{v: 409 for v in STAFF - {"lead"} | {"liaison"}},
         },
-    ),
+    ),  # the lead's move needs a reason: nothing of the fieldwork is done (ADR 0021)
+    (
+        "start moderation: the confirmation page",
+        "get",
+        lambda f: (
+            reverse("inspection-transition", args=[f["inspection"].pk]) + "?target=moderation"
+        ),
+        {
+            **only(STAFF | {"liaison"}, refused=404),
+            **{v: 409 for v in STAFF - {"lead"} | {"liaison"}},
+        },
+    ),  # only the move's actors see what is outstanding; others are told who may move
+    (
+        "api: essex inspection's moves",
+        "get",
+        lambda f: f"/api/inspections/{f['inspection'].pk}/moves/",
+        only(STAFF | {"liaison"}, anonymous=403),
+    ),  # the moves each may make (none for most): a list, empty or not
+    (
+        "api: start moderation (POST)",
+        "post",
+        lambda f: f"/api/inspections/{f['inspection'].pk}/moves/",
+        {
+            **only(STAFF | {"liaison"}, ok=403, anonymous=403),
+            "lead": 409,
+        },
+    ),  # the lead is asked for the reason (409, with what is outstanding); others 403
     (
         "audit: changes",
         "get",
@@ -463,6 +489,15 @@ def _report(f, status):
     )
 
 
+def _comment(f):
+    from cpinspect.reports.models import ReportComment
+
+    report = _report(f, "factual_accuracy")
+    return ReportComment.objects.create(
+        report=report, author=f["people"]["liaison"], section="summary", text="A date is wrong."
+    )
+
+
 def _report_url(name, status):
     return lambda f: reverse(name, args=[_report(f, status).pk])
 
@@ -524,6 +559,15 @@ MATRIX += [
         _report_url("report-comment", "factual_accuracy"),
         {**only(INSPECTORATE | {"liaison"}, ok=403), "liaison": 302},
     ),  # the form is invalid here: the liaison officer is sent back to the report
+    (
+        "answer a factual accuracy comment (POST)",
+        "post",
+        lambda f: reverse(
+            "report-comment-respond",
+            args=[(c := _comment(f)).report_id, c.pk],
+        ),
+        {**only(INSPECTORATE | {"liaison"}, ok=403), "lead": 302},
+    ),  # the lead only; the form is invalid here, so the lead is sent back to the report
     (
         "publish a report (POST)",
         "post",
@@ -715,12 +759,14 @@ def test_force_liaison_sees_the_timeline_without_people_or_notes(world, client):
         target="moderation",
         user=world["people"]["lead"],
         note="Working note",
+        reason="A working reason",
     )
     client.force_login(world["people"]["liaison"])
     page = client.get(reverse("inspection-detail", args=[world["inspection"].pk])).content
     assert b"Fieldwork to Moderation" in page
     assert world["people"]["lead"].full_name.encode() not in page
     assert b"Working note" not in page
+    assert b"A working reason" not in page and b"Moved on with work outstanding" not in page
 
 
 def test_signing_in_never_hides_published_inspections(world, client):

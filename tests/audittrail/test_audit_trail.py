@@ -40,7 +40,7 @@ def test_a_change_through_the_web_records_user_and_request_id(inspection, people
     client.force_login(people["lead"])
     response = client.post(
         reverse("inspection-transition", args=[inspection.pk]),
-        {"target": "moderation"},
+        {"target": "moderation", "reason": "Nothing of fieldwork is in this test."},
         HTTP_X_REQUEST_ID="test-request-0001",
     )
     assert response.status_code == 302
@@ -214,7 +214,7 @@ def test_the_context_of_a_recorded_change_cannot_be_rewritten(inspection, people
     client.force_login(people["lead"])
     client.post(
         reverse("inspection-transition", args=[inspection.pk]),
-        {"target": "moderation"},
+        {"target": "moderation", "reason": "Nothing of fieldwork is in this test."},
         HTTP_X_REQUEST_ID="context-0001",
     )
     update = events_of(inspection).get(pgh_label="update", pgh_context__isnull=False)

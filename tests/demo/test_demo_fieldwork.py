@@ -199,3 +199,30 @@ def test_demo_writing_is_marked_as_demo_data(demo):
     assert all(e.concern.startswith(DEMO) for e in Escalation.objects.all())
     assert Escalation.objects.count() == 2
     assert Assessment.objects.filter(status=AssessmentStatus.DRAFT).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo):
+    """Staffordshire's fieldwork, findings and report are complete: every move was made with
+    nothing outstanding, its audit is closed and its report records no unfinished stage. The
+    inspections whose work the demo does not make moved on with the reason recorded."""
+    from cpinspect.demo.builder import UNFINISHED_REASON
+    from cpinspect.programmes.models import StatusChange
+    from cpinspect.programmes.selectors import case_audit_closed
+    from cpinspect.reports.models import Report, ReportComment
+
+    staffordshire = cp_inspection("Staffordshire")
+    assert [(c.outstanding, c.reason) for c in staffordshire.status_changes.all()] == [([], "")] * 6
+    assert case_audit_closed(staffordshire)
+    report = Report.objects.get(inspection=staffordshire, status="published")
+    assert report.data["methodology"]["stages"] == []
+    # (Staffordshire has no liaison officer in the demo: a comment would have been answered)
+    assert not ReportComment.objects.filter(report=report, response="").exists()
+
+    essex = cp_inspection("Essex")
+    assert not case_audit_closed(essex)  # fieldwork under way: open
+
+    unfinished = StatusChange.objects.exclude(outstanding=[])
+    assert unfinished.exists()
+    assert set(unfinished.values_list("reason", flat=True)) == {UNFINISHED_REASON}
+    assert not unfinished.filter(inspection=staffordshire).exists()

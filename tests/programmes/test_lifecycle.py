@@ -1,8 +1,12 @@
-"""Every lifecycle transition, allowed and refused; refusals change nothing."""
+"""Every lifecycle transition, allowed and refused; refusals change nothing.
+
+These inspections have none of their work done, so every move that checks its stage finds
+something outstanding and is made with a reason (ADR 0021; tests/programmes/test_stages.py
+tests the checks themselves)."""
 
 import pytest
 
-from cpinspect.programmes import lifecycle, services
+from cpinspect.programmes import lifecycle, readiness, services
 from cpinspect.programmes.models import Inspection, Status, StatusChange
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +18,7 @@ EXPECTED_ACTORS = {
     (Status.NOTIFIED, Status.FIELDWORK): ({"lead"},),
     (Status.FIELDWORK, Status.MODERATION): ({"lead"},),
     (Status.MODERATION, Status.REPORTING): ({"lead"},),
+    (Status.REPORTING, Status.MODERATION): ({"lead", "programme_manager"},),
     (Status.REPORTING, Status.FACTUAL_ACCURACY): ({"lead"},),
     (Status.FACTUAL_ACCURACY, Status.REPORTING): ({"lead"},),
     (Status.FACTUAL_ACCURACY, Status.PUBLISHED): ({"programme_manager"},),
@@ -48,8 +53,13 @@ def test_transition_allowed_only_for_its_actors(pair, who, inspection, people):
     inspection.refresh_from_db()
     allowed = who in EXPECTED_ACTORS[pair][0]
     if allowed:
+        outstanding = readiness.outstanding(inspection, target)
         change = services.inspection_transition(
-            inspection=inspection, target=target, user=people[who], note="checked"
+            inspection=inspection,
+            target=target,
+            user=people[who],
+            note="checked",
+            reason="Moved on for the test.",
         )
         inspection.refresh_from_db()
         assert inspection.status == target
@@ -59,6 +69,8 @@ def test_transition_allowed_only_for_its_actors(pair, who, inspection, people):
             people[who],
         )
         assert change.note == "checked"
+        assert change.reason == "Moved on for the test."
+        assert change.outstanding == [item.as_dict() for item in outstanding]
     else:
         with pytest.raises(services.TransitionRefused, match="Only "):
             services.inspection_transition(inspection=inspection, target=target, user=people[who])
@@ -108,7 +120,9 @@ def test_the_whole_path_is_recorded_in_order(planned_inspection, people):
         (Status.CLOSED, pm),
     ]
     for target, user in path:
-        services.inspection_transition(inspection=planned_inspection, target=target, user=user)
+        services.inspection_transition(
+            inspection=planned_inspection, target=target, user=user, reason="Not in the test."
+        )
     history = list(planned_inspection.status_changes.values_list("to_status", "changed_by"))
     assert history == [(t, u.pk) for t, u in path]
 
