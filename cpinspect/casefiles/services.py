@@ -543,7 +543,6 @@ def sample_draw(
     )
     try:
         with transaction.atomic():
-            _require_audit_open(inspection)
             sample = _sample_store(
                 extract=extract,
                 user=user,
@@ -572,7 +571,10 @@ def _sample_store(
     read again under the inspection's lock."""
     inspection = extract.inspection
     key = pseudonymise.encryption_key(inspection.pk)
+    # The update lock first, then the audit check: two draws taking a shared lock each and
+    # then both asking to upgrade it would deadlock.
     _require_open(_locked_inspection(inspection), SampleRefused)
+    _require_audit_open(inspection)
     replaced = _refuse_second_sample(inspection, extract, redraw_reason)
     if replaced is not None:
         _sample_withdraw(replaced, replaced_by_extract=extract)

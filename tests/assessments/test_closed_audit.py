@@ -164,7 +164,8 @@ def test_the_sample_cannot_change_either(inspection, people, sample):
         casefiles_services.sampled_case_mark_unusable(
             case=case, user=people["lead"], reason="No file."
         )
-    with pytest.raises(casefiles_services.SampleRefused, match="audit is closed"):
+    # The stage refuses a draw first: no sample is drawn once the inspection is published.
+    with pytest.raises(casefiles_services.SampleRefused, match="at the published stage"):
         casefiles_services.sample_draw(
             extract=sample.extract, user=people["lead"], design=None, seed=1
         )

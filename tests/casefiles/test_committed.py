@@ -174,7 +174,10 @@ def test_an_inspection_moving_on_while_a_file_is_read_takes_no_import(world, mon
     def lead_moves_on():
         assert reached.wait(30)
         programmes.inspection_transition(
-            inspection=world["kent"], target=Status.MODERATION, user=world["lead"]
+            inspection=world["kent"],
+            target=Status.MODERATION,
+            user=world["lead"],
+            reason="Moving on before the sample is drawn, for this test.",
         )
         moved.set()
 
@@ -205,7 +208,10 @@ def test_a_move_waits_for_an_import_holding_the_lock(world, monkeypatch):
     def lead_moves_on():
         assert locked.wait(30)
         programmes.inspection_transition(
-            inspection=world["kent"], target=Status.MODERATION, user=world["lead"]
+            inspection=world["kent"],
+            target=Status.MODERATION,
+            user=world["lead"],
+            reason="Moving on before the sample is drawn, for this test.",
         )
         order.append("move done")
 
