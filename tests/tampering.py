@@ -26,6 +26,10 @@ def as_owner():
     _superuser(f'GRANT "{owner}" TO "{app}" WITH INHERIT FALSE, SET TRUE')
     try:
         with connections["default"].cursor() as cursor:
+            # A session caches whom its role is a member of and reads the grant only once it
+            # takes in other sessions' catalogue changes, which a new lock on the catalogue
+            # makes it do (the test's transaction may have started before the grant).
+            cursor.execute("LOCK TABLE pg_catalog.pg_auth_members IN ACCESS SHARE MODE")
             cursor.execute(f'SET LOCAL ROLE "{owner}"')
             try:
                 yield cursor

@@ -83,11 +83,13 @@ WHERE n.nspname = 'public' AND NOT t.tgisinternal AND t.tgenabled NOT IN ('O', '
 ORDER BY 1
 """
 
-# Each: (what the app role must not be able to do, the query that says it can).
+# Each: (what the app role must not be able to do, the query that says it can, the first
+# PostgreSQL version that has it).
 _APP_ROLE_POWERS = [
     (
         "is a superuser or may bypass row security",
         "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %(app)s",
+        0,
     ),
     (
         "is a member of a role that owns a table or function in public (it could SET ROLE and "
@@ -98,18 +100,21 @@ _APP_ROLE_POWERS = [
             UNION ALL
             SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname = 'public' AND pg_has_role(%(app)s, p.proowner, 'MEMBER'))""",
+        0,
     ),
     (
         "may create schemas or temporary tables in the database (a temporary table of the same "
         "name would receive a table's history)",
         """SELECT has_database_privilege(%(app)s, current_database(), 'CREATE')
                OR has_database_privilege(%(app)s, current_database(), 'TEMPORARY')""",
+        0,
     ),
     (
         "may create objects in a schema (one could shadow a table or function)",
         """SELECT EXISTS (SELECT 1 FROM pg_namespace
             WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'
               AND has_schema_privilege(%(app)s, oid, 'CREATE'))""",
+        0,
     ),
     (
         "may truncate, or add triggers to, a table in public (TRUNCATE skips row triggers)",
@@ -117,14 +122,14 @@ _APP_ROLE_POWERS = [
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
               AND (has_table_privilege(%(app)s, c.oid, 'TRUNCATE')
                    OR has_table_privilege(%(app)s, c.oid, 'TRIGGER')))""",
+        0,
     ),
     (
         "may set session_replication_role (which switches every trigger off)",
-        # PostgreSQL 15 and later; before, only a superuser could set it
         "SELECT has_parameter_privilege(%(app)s, 'session_replication_role', 'SET')",
+        150000,  # before PostgreSQL 15 only a superuser could set it, and there is no such test
     ),
 ]
-_SINCE_POSTGRESQL_15 = {_APP_ROLE_POWERS[-1][1]}
 
 
 def problems(connection, app_role: str | None) -> list[str]:
@@ -154,8 +159,8 @@ def problems(connection, app_role: str | None) -> list[str]:
         if off:
             found.append(f"{len(off)} trigger(s) are disabled: {', '.join(off[:5])}")
         if app_role:
-            for power, query in _APP_ROLE_POWERS:
-                if query in _SINCE_POSTGRESQL_15 and connection.pg_version < 150000:
+            for power, query, since in _APP_ROLE_POWERS:
+                if connection.pg_version < since:
                     continue
                 cursor.execute(query, {"app": app_role})
                 if cursor.fetchone()[0]:

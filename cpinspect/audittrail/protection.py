@@ -52,6 +52,10 @@ def after_migrate(app_config=None, using="default", **kwargs):
     if app_config is not _last_post_migrate_sender():
         return
     connection = connections[using]
+    if connection.settings_dict["USER"] == application_role() and separate_application_role(
+        connections["owner"]
+    ):
+        return  # the app role's own post_migrate (a flush): it can change nothing here
     hardening.harden(connection)
     grant_application_role(using=using)
 
