@@ -496,8 +496,9 @@ def case_detail(request, pk, case_id):
 
 @api_view(["GET", "PUT"])
 def assessment(request, pk, case_id):
-    """GET: the user's own assessment of the case (opened as an empty draft the first time),
-    with its ``version`` and the questions asked of the case. PUT: save a draft."""
+    """GET: the user's own assessment of the case, with its ``version`` and the questions
+    asked of the case; before its first save, an empty draft at version 1 that is not stored
+    yet (``id`` null: a GET writes nothing). PUT: save a draft (the first one stores it)."""
     if request.method == "PUT":
         return _save(request, pk, case_id, submit=False)
     inspection = _inspection(request, pk)

@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from cpinspect import database
+from cpinspect.private_files import private_folder
 
 ENV = "CPINSPECT_EVIDENCE_KEYS"
 
@@ -34,7 +35,7 @@ def _local_keys() -> str:
     """The demo's and the tests' key, made once with mode 0600."""
     path = _key_file()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent, path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

@@ -228,25 +228,37 @@ def assessment_kind_for(user, audit: CaseAudit) -> str | None:
 
 
 def assessment_open(*, audit: CaseAudit, user) -> Assessment:
-    """The user's own assessment of the case (made as an empty draft the first time)."""
+    """The user's own assessment of the case. The first time, an empty draft at version 1
+    that is not stored (``pk`` None): opening a form writes nothing, the first save stores it
+    (``assessment_save``)."""
     _require(access.can_see_case_data(user, audit.inspection), "Not on this inspection's team.")
     kind = assessment_kind_for(user, audit)
     if kind is None:
         raise AuditRefused("This case is not allocated to you, to examine or to moderate.")
     question_sets_fix(audit.inspection)
     assessment = Assessment.objects.filter(audit=audit, kind=kind).first()
-    if assessment is None:  # the first opening: decided on the locked, stored allocation
-        with transaction.atomic():
-            _require_audit_open(audit.inspection)
-            if assessment_kind_for(user, _fresh(audit)) != kind:
-                raise AuditRefused("This case has just been given to someone else.")
-            assessment, _ = Assessment.objects.get_or_create(
-                audit=audit,
-                kind=kind,
-                defaults={"examiner": user, "updated_by": user, "writing": _empty_writing()},
-            )
+    if assessment is None:
+        assessment = Assessment(
+            audit=audit, kind=kind, examiner=user, updated_by=user, writing=_empty_writing()
+        )
     assessment.audit = audit  # the caller's, with its inspection, team and case loaded
     return assessment
+
+
+def _stored_for_first_save(assessment: Assessment, user) -> Assessment:
+    """The stored row of an assessment opened before it existed: made now (still empty, at
+    version 1, so the save's version check applies as to any other) unless someone made it
+    meanwhile. Decided on the locked, stored allocation."""
+    audit = assessment.audit
+    if assessment_kind_for(user, _fresh(audit)) != assessment.kind:
+        raise AuditRefused("This case has just been given to someone else.")
+    stored, _ = Assessment.objects.get_or_create(
+        audit=audit,
+        kind=assessment.kind,
+        defaults={"examiner": user, "updated_by": user, "writing": _empty_writing()},
+    )
+    stored.audit = audit
+    return stored
 
 
 def _empty_writing() -> dict:
@@ -368,14 +380,18 @@ def assessment_save(
     }
     if submit:
         fields |= {"status": AssessmentStatus.SUBMITTED, "submitted_at": now}
-    saved = Assessment.objects.filter(
-        pk=assessment.pk, version=expected_version, status=AssessmentStatus.DRAFT
-    ).update(**fields)
-    if not saved:
+    with transaction.atomic():
+        if assessment.pk is None:  # the first save stores it
+            assessment = _stored_for_first_save(assessment, user)
+        saved = Assessment.objects.filter(
+            pk=assessment.pk, version=expected_version, status=AssessmentStatus.DRAFT
+        ).update(**fields)
+        if saved:
+            assessment.refresh_from_db()
+            if submit:
+                _after_submit(assessment)
+    if not saved:  # outside the transaction: a first save keeps the row it stored
         raise SaveConflict(Assessment.objects.get(pk=assessment.pk))
-    assessment.refresh_from_db()
-    if submit:
-        _after_submit(assessment)
     return assessment
 
 

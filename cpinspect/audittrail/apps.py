@@ -7,6 +7,8 @@ class AudittrailConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from cpinspect.audittrail import protection
+        from cpinspect.audittrail import checks, protection  # noqa: F401 (checks registers itself)
 
-        post_migrate.connect(protection.grant_application_role, sender=self)
+        # Every app's post_migrate, so that it can run after the last (pgtrigger's own
+        # reinstalls the stock ignore function): see protection.after_migrate.
+        post_migrate.connect(protection.after_migrate, dispatch_uid="cpinspect-protection")

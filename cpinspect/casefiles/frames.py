@@ -17,6 +17,7 @@ import polars as pl
 
 from cpinspect.casefiles import conf, pseudonymise
 from cpinspect.casefiles.schema import AGE_BANDS, FRAME_COLUMNS
+from cpinspect.private_files import open_private, private_file, private_folder
 
 
 def frame_path(inspection_id: int, extract_id: int) -> Path:
@@ -50,8 +51,8 @@ def sha256_of(path: Path) -> str:
 
 
 def write(frame: pl.DataFrame, path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    private_folder(path.parent, conf.casefiles_dir())
+    tmp = private_file(path.with_suffix(".tmp"))
     frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=False)
     tmp.replace(path)
     return sha256_of(path)
@@ -75,9 +76,8 @@ def write_vault(refs, path: Path, *, key: bytes, context: bytes) -> None:
         buffer, compat_level=pl.CompatLevel.oldest(), compression="lz4"
     )
     nonce, sealed = pseudonymise.encrypt_parts(buffer.getbuffer(), key, context)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        path.chmod(0o600)
+    private_folder(path.parent, conf.casefiles_dir())
+    with open_private(path) as handle:
         handle.write(nonce)
         handle.write(sealed)
 

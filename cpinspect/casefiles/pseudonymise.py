@@ -34,6 +34,7 @@ import pyarrow as pa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cpinspect.casefiles import conf
+from cpinspect.private_files import private_folder
 
 PSEUDONYM_HEX = 32
 
@@ -46,7 +47,7 @@ def _master_from(env_value: str | None, path: str) -> bytes:
 
     key_path = Path(path)
     if not key_path.exists():
-        key_path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(key_path.parent, key_path.parent)
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(os.urandom(32).hex())

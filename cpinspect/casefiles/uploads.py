@@ -7,6 +7,7 @@ read it. Nothing else keeps the uploaded bytes."""
 from pathlib import Path
 
 from cpinspect.casefiles import conf, pseudonymise
+from cpinspect.private_files import open_private, private_folder
 
 
 def _path(extract) -> Path:
@@ -19,13 +20,13 @@ def _context(extract) -> bytes:
 
 def store(extract, data: bytes) -> None:
     path = _path(extract)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent, conf.casefiles_dir())
     blob = pseudonymise.encrypt(
         data, pseudonymise.encryption_key(extract.inspection_id), _context(extract)
     )
     temporary = path.with_suffix(".partial")
-    temporary.write_bytes(blob)
-    temporary.chmod(0o600)
+    with open_private(temporary) as handle:
+        handle.write(blob)
     temporary.replace(path)
 
 

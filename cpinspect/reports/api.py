@@ -1,13 +1,11 @@
 """Read-only API of published reports: the list, and one version's published results (the
 same snapshot values as the page, the PDF and the open data). Public, like the reports."""
 
-from django.http import Http404
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from cpinspect.reports import opendata, selectors
-from cpinspect.reports.models import FINAL_STATUSES, Report
 
 
 @api_view(["GET"])
@@ -21,9 +19,7 @@ def reports(request):
 @permission_classes([AllowAny])
 def report(request, pk):
     """One published (or superseded) version with its results by theme and grade."""
-    found = Report.objects.filter(pk=pk, status__in=FINAL_STATUSES).defer("html", "pdf").first()
-    if found is None:
-        raise Http404("No such published report.")
+    found = selectors.published_version(pk)
     body = opendata.report_json(found)
     body["status"] = found.status
     return Response(body)

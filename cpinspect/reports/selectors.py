@@ -1,5 +1,6 @@
 """Reads of reports. A published or superseded version is public; anything else is read
-through ``accounts/access.py`` and is a 404 for anyone who may not see it."""
+through ``accounts/access.py`` and is a 404 for anyone who may not see it. Every read that
+serves a report's content or listing checks it first (``integrity``: ``ReportTampered``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.http import Http404
 
 from cpinspect.accounts import access
 from cpinspect.programmes.models import Inspection
+from cpinspect.reports import integrity
 from cpinspect.reports.models import FINAL_STATUSES, Report, ReportKind, ReportStatus
 
 LIST_FIELDS = ["html", "pdf", "data"]
@@ -27,7 +29,15 @@ def report_for(user, pk) -> Report:
         raise Http404("No such report.") from None
     if not access.can_see_report(user, report):
         raise Http404("No such report.")
-    return report
+    return integrity.checked(report)
+
+
+def published_version(pk) -> Report:
+    """One published or superseded version with its snapshot (public); 404 otherwise."""
+    found = Report.objects.filter(pk=pk, status__in=FINAL_STATUSES).defer("html", "pdf").first()
+    if found is None:
+        raise Http404("No such published report.")
+    return integrity.checked(found)
 
 
 def versions_of(user, report) -> list[Report]:
@@ -44,35 +54,42 @@ def versions_of(user, report) -> list[Report]:
             pks.add(nxt.pk)
             chain = nxt
         rows = Report.objects.filter(pk__in=pks)
-    return list(
+    versions = list(
         rows.filter(access.report_filter(user))
         .distinct()
         .defer(*LIST_FIELDS)
         .order_by("-version", "-pk")
     )
+    integrity.check(versions)
+    return versions
 
 
 def newer_version(report) -> Report | None:
     return Report.objects.filter(corrects=report).defer(*LIST_FIELDS).first()
 
 
-def published_reports():
+def published_reports() -> list[Report]:
     """The current published versions, newest first: public."""
-    return (
+    reports = list(
         Report.objects.filter(status=ReportStatus.PUBLISHED)
         .select_related("inspection__programme", "inspection__force", "inspection__council")
         .defer(*LIST_FIELDS)
         .order_by("-published_at", "-pk")
     )
+    integrity.check(reports)
+    return reports
 
 
-def published_reports_with_data():
-    return (
+def published_reports_with_data() -> list[Report]:
+    """The current published versions with their snapshots (the open data), each checked."""
+    reports = list(
         Report.objects.filter(status=ReportStatus.PUBLISHED)
         .select_related("inspection__programme", "inspection__force", "inspection__council")
         .defer("html", "pdf")
         .order_by("kind", "-published_at", "-pk")
     )
+    integrity.check(reports)
+    return reports
 
 
 def reports_of_inspection(user, inspection) -> list[Report]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cpinspect.accounts import access
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Inspection, Status
-from cpinspect.reports import content, guard, rendering
+from cpinspect.reports import content, guard, integrity, rendering
 from cpinspect.reports.models import (
     FINAL_STATUSES,
     Report,
@@ -99,7 +99,9 @@ def _previous_published(inspection) -> Report | None:
     from cpinspect.reports import results
 
     previous = results.previous_inspection(inspection)
-    return current_published(previous) if previous is not None else None
+    found = current_published(previous) if previous is not None else None
+    # its figures are quoted in the new report: never from a copy that was tampered with
+    return integrity.checked(found) if found is not None else None
 
 
 def _snapshot(inspection) -> dict:

@@ -13,7 +13,9 @@ import uuid
 from django.core.signals import request_finished, request_started
 
 _request_id = contextvars.ContextVar("request_id", default=None)
-_VALID_INCOMING = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+# At most 36 characters (a UUID's length): the access log's request_id column holds 36, and a
+# longer id would make every logged view fail. A longer or odd id is replaced, not cut.
+_VALID_INCOMING = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
 
 def current_request_id() -> str | None:

@@ -1,5 +1,7 @@
 """Thin page views: they ask selectors for data and services for changes, never decide access."""
 
+import logging
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cpinspect.accounts import access
 from cpinspect.assessments.selectors import open_escalations_led_by
+from cpinspect.audittrail import hardening
 from cpinspect.audittrail import selectors as audit_selectors
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
@@ -22,16 +25,25 @@ from cpinspect.programmes.models import Status
 from cpinspect.registry import selectors as registry_selectors
 from cpinspect.registry.models import Force
 
+log = logging.getLogger(__name__)
+
 
 @never_cache
 def healthz(request):
+    """Whether the database answers, and whether its triggers are safe from the application's
+    own role (ADR 0018). What is wrong goes to the log, not to this public page."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        problems = hardening.current_problems()
     except Exception:  # any failure to reach the database is "unhealthy"
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    if problems:
+        for problem in problems:
+            log.error("The database's triggers are not safe: %s.", problem)
+        return JsonResponse({"status": "error", "database": "ok", "triggers": "unsafe"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "triggers": "ok"})
 
 
 def home(request):

@@ -153,7 +153,7 @@ def test_bad_bodies_are_refused_with_their_problems(client, inspection, people, 
     problems = response.json()["problems"]
     assert set(problems) == {"child_seen", "no_such_question", "overall_grade"}
     assert "'maybe' is not an answer" in problems["child_seen"][0]
-    assert Assessment.objects.get(audit=audit).version == 1  # an invalid draft is not saved
+    assert not Assessment.objects.filter(audit=audit).exists()  # an invalid draft: nothing
     # "overall_grade" in the body is the answer to the overall_grade question
     response = _put(client, url, {"version": 1, "overall_grade": "good"})
     assert response.status_code == 200
@@ -209,6 +209,10 @@ def test_blind_moderation_through_the_api(client, inspection, people, allocated,
     assert row["your_task"] == "moderation" and row["assessments"]["first"] == "submitted"
     mine = client.get(_url("api-fieldwork-assessment", inspection, audit)).json()
     assert mine["kind"] == "moderation" and mine["answers"] == {} and mine["rationale"] == ""
+    assert mine["id"] is None  # opening it stored nothing; a first save does
+    mine = _put(
+        client, _url("api-fieldwork-assessment", inspection, audit), {"version": mine["version"]}
+    ).json()
     # the moderator's own draft is theirs to see; the first stays hidden until they submit
     case = client.get(_url("api-fieldwork-case", inspection, audit)).json()
     assert case["examinations"]["first"] is None and case["hidden"] == ["first"]

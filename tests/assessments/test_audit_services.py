@@ -131,7 +131,7 @@ def test_the_second_of_two_saves_is_refused_with_both_versions(allocated):
     audit = allocated[0]
     user = audit.examiner
     mine = services.assessment_open(audit=audit, user=user)
-    theirs = Assessment.objects.get(pk=mine.pk)  # the same draft open in a second tab
+    theirs = services.assessment_open(audit=audit, user=user)  # a second tab, before any save
     first = services.Draft(answers={"child_seen": "yes"}, notes={}, texts={})
     second = services.Draft(
         answers={"child_seen": "no"}, notes={"child_seen": "Not seen."}, texts={}
@@ -141,7 +141,7 @@ def test_the_second_of_two_saves_is_refused_with_both_versions(allocated):
         services.assessment_save(assessment=mine, user=user, draft=second, expected_version=1)
     assert conflict.value.current.answers == {"child_seen": "yes"}
     assert conflict.value.current.version == 2
-    assert Assessment.objects.get(pk=mine.pk).answers == {"child_seen": "yes"}
+    assert Assessment.objects.get(audit=audit, kind=mine.kind).answers == {"child_seen": "yes"}
 
 
 def test_someone_else_cannot_write_my_assessment(people, allocated):
@@ -319,9 +319,9 @@ def test_a_moderation_cannot_be_submitted_before_the_first_examination(people, a
     with pytest.raises(services.AuditRefused, match="first examination is not submitted"):
         submit(audit, moderator, "good")
     draft = services.assessment_open(audit=audit, user=moderator)
-    assert draft.status == "draft"  # the draft stays, to submit later
+    assert draft.status == "draft"  # still a draft, to submit later
     submit(audit, audit.examiner, "good")
-    moderation = Assessment.objects.get(audit=audit, kind=Kind.MODERATION)
+    moderation = services.assessment_open(audit=audit, user=moderator)
     services.assessment_save(
         assessment=moderation,
         user=moderator,

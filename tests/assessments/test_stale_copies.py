@@ -44,14 +44,23 @@ def test_a_second_acknowledgement_does_not_replace_the_first(people, allocated):
     assert Escalation.objects.get(pk=escalation.pk).acknowledged_by_force == "DI Smith"
 
 
-def test_a_case_reallocated_meanwhile_is_not_opened_by_its_former_examiner(
+def test_a_case_reallocated_meanwhile_is_not_saved_by_its_former_examiner(
     people, allocated, second_inspector
 ):
+    """Opening stores nothing (a GET writes nothing), so the stale copy is refused on its first
+    save, decided on the stored allocation."""
     audit = next(a for a in allocated if a.examiner_id == people["inspector"].pk)
     inspectors_copy, leads_copy = _two_copies(audit)
     services.case_reallocate(audit=leads_copy, user=people["lead"], examiner=second_inspector)
+    opened = services.assessment_open(audit=inspectors_copy, user=people["inspector"])
+    assert opened.pk is None and opened.answers == {}
     with pytest.raises(services.AuditRefused, match="given to someone else"):
-        services.assessment_open(audit=inspectors_copy, user=people["inspector"])
+        services.assessment_save(
+            assessment=opened,
+            user=people["inspector"],
+            draft=services.Draft(answers={"child_seen": "yes"}, notes={}, texts={}),
+            expected_version=1,
+        )
     assert not Assessment.objects.filter(audit=audit).exists()
     assert services.assessment_open(audit=leads_copy, user=second_inspector).examiner_id == (
         second_inspector.pk

@@ -61,7 +61,7 @@ def test_openapi_schema_describes_the_endpoints(client):
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "triggers": "ok"}
 
 
 def test_force_page_shows_councils_and_grades(loaded, client):

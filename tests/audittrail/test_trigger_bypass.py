@@ -1,0 +1,565 @@
+"""As the application's database role, every way of switching a protective or history trigger
+off is tried on every table that has one, found in the database (so a table added later is
+covered without a change here): each attempt is refused or has no effect, the protected row is
+unchanged and the history row is written (issue #11 item 1, ADR 0018).
+
+The routes: the ``pgtrigger.ignore`` setting, ``session_replication_role``, disabling,
+dropping or replacing a trigger or its function, a shadowing table or function earlier in the
+``search_path`` (a temporary table comes first by default), ``SET ROLE``, TRUNCATE, a rule,
+and granting oneself the power to do any of these.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+from pghistory.models import Event
+
+from cpinspect import database
+from cpinspect.assessments import services as audit_services
+from cpinspect.assessments.models import CaseAudit, Escalation
+from cpinspect.findings.models import Judgement
+from cpinspect.reports import rendering
+from cpinspect.reports.models import Report, ReportInspection
+from tests.assessments.conftest import audit_env  # noqa: F401 (keys for the synthetic cases)
+from tests.reports.conftest import quick_inspection  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+# What a refusal says: no privilege, not the owner, or a protective trigger's message.
+REFUSED = ("must be owner", "permission denied", "cannot be", "cannot change", "Cannot delete")
+
+
+# --- what the database says is protected -----------------------------------------------------
+
+
+def _query(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def triggers_by_table() -> dict[str, list[str]]:
+    """Every trigger (not the constraint machinery's own) on every table in public."""
+    found: dict[str, list[str]] = {}
+    for table, trigger in _query(
+        """SELECT c.relname, t.tgname FROM pg_trigger t
+           JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND NOT t.tgisinternal ORDER BY 1, 2"""
+    ):
+        found.setdefault(table, []).append(trigger)
+    return found
+
+
+def gated_tables() -> list[str]:
+    """Tables with a django-pgtrigger trigger: its function asks _pgtrigger_should_ignore."""
+    return [
+        table
+        for (table,) in _query(
+            """SELECT DISTINCT c.relname FROM pg_trigger t
+               JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+               WHERE NOT t.tgisinternal AND p.prosrc LIKE '%%_pgtrigger_should_ignore%%'
+               ORDER BY 1"""
+        )
+    ]
+
+
+def functions_in_public() -> list[str]:
+    """Every function in public (the trigger functions and the ones they call)."""
+    return [
+        signature
+        for (signature,) in _query(
+            """SELECT p.oid::regprocedure::text FROM pg_proc p
+               JOIN pg_namespace n ON n.oid = p.pronamespace
+               WHERE n.nspname = 'public' AND p.prokind = 'f' ORDER BY 1"""
+        )
+    ]
+
+
+def history_table_of() -> dict[str, str]:
+    """Tracked table -> its pghistory event table."""
+    return {
+        m.pgh_tracked_model._meta.db_table: m._meta.db_table
+        for m in apps.get_models()
+        if issubclass(m, Event) and getattr(m, "pgh_tracked_model", None) is not None
+    }
+
+
+def every_ignore_name() -> str:
+    """Every trigger's name, alone and as pgtrigger's ``table:name``, as a Postgres array."""
+    names = [
+        n for table, ts in triggers_by_table().items() for t in ts for n in (t, f"{table}:{t}")
+    ]
+    return "{" + ",".join(names) + "}"
+
+
+# --- the attacker ----------------------------------------------------------------------------
+
+
+class _Undo(Exception):
+    pass
+
+
+def attempt(*statements, params=None, then=None, ignore_every_trigger=True):
+    """Run ``statements`` as the app role, every trigger asked to be ignored, in a savepoint
+    that is always rolled back. Returns the error's text (None if none), the last statement's
+    row count and what ``then(cursor)`` returned before the rollback."""
+    outcome = {"error": None, "rows": None, "then": None}
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if ignore_every_trigger:
+                cursor.execute(
+                    "SELECT set_config('pgtrigger.ignore', %s, true)", [every_ignore_name()]
+                )
+            try:
+                with transaction.atomic():
+                    for statement in statements:
+                        cursor.execute(statement, params)
+                    outcome["rows"] = cursor.rowcount
+            except DatabaseError as error:
+                outcome["error"] = str(error).splitlines()[0]
+            if then is not None:
+                outcome["then"] = then(cursor)
+            raise _Undo
+    except _Undo:
+        pass
+    return outcome["error"], outcome["rows"], outcome["then"]
+
+
+def refused(error: str | None) -> bool:
+    return error is not None and any(word in error for word in REFUSED)
+
+
+# --- the data every protected table is attacked on ------------------------------------------
+
+
+def _published(kind, inspection, people, inspections=()) -> Report:
+    """A published report made directly (the triggers need its status, not a render)."""
+    now = timezone.now()
+    html, pdf, data = "<p>Published</p>", b"%PDF-1.7 published", {"results": {}}
+    report = Report.objects.create(
+        kind=kind,
+        inspection=inspection,
+        title=f"A {kind} report",
+        data=data,
+        html=html,
+        pdf=pdf,
+        content_sha256=rendering.sha256(html.encode()),
+        pdf_sha256=rendering.sha256(pdf),
+        data_sha256=rendering.sha256(rendering.canonical_json(data)),
+        built_at=now,
+        built_by=people["lead"],
+    )
+    for each in inspections:
+        ReportInspection.objects.create(report=report, inspection=each)
+    Report.objects.filter(pk=report.pk).update(
+        status="published", published_at=now, published_by=people["programme_manager"]
+    )
+    return report
+
+
+@pytest.fixture
+def protected(quick_inspection, people):  # noqa: F811
+    """A published force report, a published thematic report, a judgement and an escalation of
+    a child at risk, besides every row their making wrote (synthetic cases, audits, team)."""
+    audit = CaseAudit.objects.filter(inspection=quick_inspection).order_by("pk").first()
+    escalation = audit_services.escalation_raise(
+        audit=audit, user=people["lead"], concern="The child is still at home with the suspect."
+    )
+    return {
+        "report": _published("force", quick_inspection, people),
+        "thematic": _published("thematic", None, people, inspections=[quick_inspection]),
+        "judgement": Judgement.objects.get(inspection=quick_inspection),
+        "escalation": escalation,
+    }
+
+
+@pytest.fixture
+def whole_demo(audit_env):  # noqa: F811
+    """The demo (every kind of record), plus the few kinds it does not make."""
+    from cpinspect.accounts.models import User
+    from cpinspect.demo.builder import build_demo, finish_demo_fieldwork
+    from cpinspect.findings.models import Recommendation, RecommendationStatusChange
+    from cpinspect.programmes.models import Inspection
+    from cpinspect.reports.models import ReportComment
+    from cpinspect.scheduling.demo import build_demo_plan
+    from cpinspect.scheduling.services import calendar_token_issue
+
+    with override_settings(CPINSPECT_DEMO=True):
+        call_command("load_reference_data", stdout=io.StringIO())
+        build_demo(password="demo password 123")
+        build_demo_plan()
+        finish_demo_fieldwork(password="demo password 123")
+    lead = User.objects.get(email="lead@demo.cpinspect.invalid")
+    people = {"lead": lead, "programme_manager": lead}
+    published = Report.objects.filter(status="published").first()
+    _published("thematic", None, people, inspections=[published.inspection])
+    ReportComment.objects.create(
+        report=published, author=lead, section="summary", text="A factual accuracy comment."
+    )
+    RecommendationStatusChange.objects.create(
+        recommendation=Recommendation.objects.first(),
+        from_status="open",
+        to_status="in_progress",
+        changed_by=lead,
+    )
+    calendar_token_issue(user=lead)
+    assert Inspection.objects.exists()
+
+
+# --- the exact attack of the issue ---------------------------------------------------------
+
+
+def test_the_issue_attack_cannot_change_a_published_report(protected, client):
+    report = protected["report"]
+    before = _query(
+        "SELECT title, html, content_sha256 FROM reports_report WHERE id = %s", [report.pk]
+    )
+    error, _, _ = attempt(
+        "UPDATE reports_report SET title = 'Tampered', html = '<p>Tampered</p>' WHERE id = %s",
+        params=[report.pk],
+    )
+    assert refused(error), error
+    assert (
+        _query("SELECT title, html, content_sha256 FROM reports_report WHERE id = %s", [report.pk])
+        == before
+    )
+    page = client.get(reverse("report-detail", args=[report.pk]))
+    assert page.status_code == 200 and b"Tampered" not in page.content
+
+
+def test_the_issue_attack_on_a_judgement_is_written_to_its_history(protected):
+    judgement = protected["judgement"]
+    event_table = history_table_of()["findings_judgement"]
+
+    def history(cursor):
+        cursor.execute(
+            f"SELECT grade FROM {event_table} WHERE pgh_obj_id = %s AND pgh_label = 'update'",  # noqa: S608
+            [judgement.pk],
+        )
+        return [grade for (grade,) in cursor.fetchall()]
+
+    error, _, updates = attempt(
+        "UPDATE findings_judgement SET grade = 'inadequate' WHERE id = %s",
+        params=[judgement.pk],
+        then=history,
+    )
+    assert error is None  # a judgement may be changed, but never without a trace
+    assert updates == ["inadequate"]
+
+
+def test_the_issue_attack_cannot_delete_an_escalation(protected):
+    escalation = protected["escalation"]
+    error, _, _ = attempt(
+        "DELETE FROM assessments_escalation WHERE id = %s", params=[escalation.pk]
+    )
+    assert refused(error), error
+    assert Escalation.objects.filter(pk=escalation.pk).exists()
+
+
+# --- every gated trigger, every table ---------------------------------------------------------
+
+
+def test_the_ignore_setting_switches_no_trigger_off(protected):
+    names = [t for ts in triggers_by_table().values() for t in ts]
+    assert len(names) > 100  # every table's history triggers, not a handful
+
+    def asked(cursor):
+        cursor.execute(
+            "SELECT t, public._pgtrigger_should_ignore(t::name) FROM unnest(%s::text[]) t",
+            [names],
+        )
+        return [t for t, ignored in cursor.fetchall() if ignored is not False]
+
+    error, _, ignored = attempt("SELECT 1", then=asked)
+    assert error is None
+    assert ignored == []
+
+
+def _tracked_columns(table: str, history: str) -> list[tuple[str, str]]:
+    """(column, type) of ``table`` that its history copies, text first."""
+    return _query(
+        """SELECT c.column_name, c.data_type FROM information_schema.columns c
+           JOIN information_schema.columns h
+             ON h.table_name = %s AND h.column_name = c.column_name
+           WHERE c.table_schema = 'public' AND c.table_name = %s AND c.column_name <> 'id'
+           ORDER BY c.data_type NOT IN ('text', 'character varying'), c.ordinal_position""",
+        [history, table],
+    )
+
+
+_CHANGE = {
+    "text": "{c} = {c} || ' (tampered)'",
+    "character varying": "{c} = left({c}, 1) || 'tampered'",
+    "boolean": "{c} = NOT {c}",
+    "date": "{c} = {c} + 1",
+    "timestamp with time zone": "{c} = {c} + interval '1 second'",
+    "integer": "{c} = {c} + 1",
+    "bigint": "{c} = {c} + 1",
+}
+
+
+def _event_count(event_table: str, pk, label: str):
+    sql = f"SELECT count(*) FROM {event_table} WHERE pgh_obj_id = %s AND pgh_label = %s"  # noqa: S608
+
+    def count(cursor):
+        cursor.execute(sql, [pk, label])
+        return cursor.fetchone()[0]
+
+    return count
+
+
+def _update_attack(table: str, event_table: str, pk) -> str:
+    """Change one tracked column of the row (the first that takes the change): 'refused',
+    'recorded' (its history row written) or 'unrecorded'; 'untried' if no column took it."""
+    count = _event_count(event_table, pk, "update")
+    before = _query(
+        f"SELECT count(*) FROM {event_table} WHERE pgh_obj_id = %s AND pgh_label = 'update'", [pk]
+    )[0][0]  # noqa: S608
+    for column, kind in _tracked_columns(table, event_table):
+        if kind not in _CHANGE:
+            continue
+        change = _CHANGE[kind].format(c=f'"{column}"')
+        error, rows, after = attempt(
+            f'UPDATE {table} SET {change} WHERE id = %s AND "{column}" IS NOT NULL',  # noqa: S608
+            params=[pk],
+            then=count,
+        )
+        if refused(error):
+            return "refused"
+        if error is None and rows == 1:
+            return "recorded" if after == before + 1 else "unrecorded"
+    return "untried"
+
+
+def _delete_attack(table: str, event_table: str, pk) -> str:
+    before = _query(
+        f"SELECT count(*) FROM {event_table} WHERE pgh_obj_id = %s AND pgh_label = 'delete'", [pk]
+    )[0][0]  # noqa: S608
+    error, rows, after = attempt(
+        f"DELETE FROM {table} WHERE id = %s",  # noqa: S608
+        params=[pk],
+        then=_event_count(event_table, pk, "delete"),
+    )
+    if error is not None:
+        return "refused"
+    return "recorded" if rows == 1 and after == before + 1 else "unrecorded"
+
+
+@pytest.mark.django_db(databases=["default", "owner"])  # the demo asks the owner
+def test_with_every_trigger_asked_to_be_ignored_every_change_is_refused_or_recorded(whole_demo):
+    """On every table with a gated trigger: an update and a delete of a row of the demo, the
+    ignore setting naming every trigger, are refused or leave their history row."""
+    history_of = history_table_of()
+    outcomes, empty = {}, []
+    for table in gated_tables():
+        if table not in history_of:
+            continue  # an event table or the access log (append-only: the next test)
+        rows = _query(f"SELECT id FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
+        if not rows:
+            empty.append(table)
+            continue
+        pk, event_table = rows[0][0], history_of[table]
+        outcomes[table] = (
+            _update_attack(table, event_table, pk),
+            _delete_attack(table, event_table, pk),
+        )
+    # A table added later gets its attack here once the demo (or whole_demo) makes a row.
+    assert empty == [], f"no row to attack in {empty}: add one to whole_demo"
+    assert {t: o for t, o in outcomes.items() if "unrecorded" in o or "untried" in o} == {}
+    published = Report.objects.filter(status="published").order_by("pk").last().pk
+    assert outcomes["assessments_escalation"][1] == "refused"
+    assert outcomes["findings_judgement"] == ("recorded", "recorded")
+    assert outcomes["reports_report"] == ("refused", "refused"), published
+    assert outcomes["reports_reportinspection"] == ("refused", "refused")
+
+
+def test_the_logs_cannot_be_changed_even_with_every_trigger_asked_to_be_ignored(protected):
+    history_of = history_table_of()
+    for event_table in sorted(set(history_of.values()) | {"audittrail_accesslogentry"}):
+        rows = _query(f"SELECT count(*) FROM {event_table}")  # noqa: S608
+        for statement in (
+            f"UPDATE {event_table} SET pgh_label = pgh_label",
+            f"DELETE FROM {event_table}",
+        ):
+            if event_table == "audittrail_accesslogentry":
+                statement = statement.replace("pgh_label", "action")
+            error, _, _ = attempt(statement)
+            assert refused(error), (event_table, error)
+        assert _query(f"SELECT count(*) FROM {event_table}") == rows  # noqa: S608
+
+
+# --- switching a trigger off some other way ---------------------------------------------------
+
+TABLE_ROUTES = [
+    "ALTER TABLE {table} DISABLE TRIGGER ALL",
+    "ALTER TABLE {table} DISABLE TRIGGER USER",
+    "ALTER TABLE {table} DISABLE TRIGGER {trigger}",
+    "ALTER TABLE {table} ENABLE REPLICA TRIGGER {trigger}",
+    "DROP TRIGGER {trigger} ON {table}",
+    "ALTER TRIGGER {trigger} ON {table} RENAME TO renamed",
+    "TRUNCATE {table} CASCADE",
+    "CREATE RULE tampering AS ON UPDATE TO {table} DO INSTEAD NOTHING",
+    "ALTER TABLE {table} OWNER TO CURRENT_USER",
+    "ALTER TABLE {table} RENAME TO renamed",
+    "CREATE TRIGGER tampering BEFORE UPDATE ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION public._pgtrigger_should_ignore()",
+]
+
+
+def test_no_trigger_can_be_disabled_dropped_or_truncated_around(protected):
+    refusals = {}
+    tables = triggers_by_table()
+    assert {"reports_report", "assessments_escalation", "findings_judgement"} <= set(tables)
+    for table, triggers in tables.items():
+        for route in TABLE_ROUTES:
+            statement = route.format(table=table, trigger=triggers[0])
+            error, _, _ = attempt(statement)
+            refusals[statement] = refused(error)
+    assert [s for s, ok in refusals.items() if not ok] == []
+    assert triggers_by_table() == tables
+
+
+def test_no_trigger_function_can_be_replaced_dropped_or_unpinned(protected):
+    functions = functions_in_public()
+    assert "_pgtrigger_should_ignore(name)" in functions and "_pgh_attach_context()" in functions
+    not_refused = []
+    for signature in functions:
+        for statement in (
+            f"DROP FUNCTION {signature} CASCADE",
+            f"ALTER FUNCTION {signature} RESET ALL",
+            f"ALTER FUNCTION {signature} OWNER TO CURRENT_USER",
+            f"ALTER FUNCTION {signature} RENAME TO renamed",
+        ):
+            error, _, _ = attempt(statement)
+            if not refused(error):
+                not_refused.append(statement)
+    for replacement in (
+        "CREATE OR REPLACE FUNCTION public._pgtrigger_should_ignore(trigger_name name) "
+        "RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+        "CREATE OR REPLACE FUNCTION public._pgh_attach_context() RETURNS uuid "
+        "LANGUAGE sql AS 'SELECT NULL::uuid'",
+    ):
+        error, _, _ = attempt(replacement)
+        if not refused(error):
+            not_refused.append(replacement)
+    assert not_refused == []
+    assert functions_in_public() == functions
+
+
+SESSION_ROUTES = [
+    "SET session_replication_role = replica",
+    "SET LOCAL session_replication_role = replica",
+    "SELECT set_config('session_replication_role', 'replica', true)",
+    f'SET ROLE "{database.OWNER_ROLE}"',
+    f'SET SESSION AUTHORIZATION "{database.OWNER_ROLE}"',
+    f'GRANT "{database.OWNER_ROLE}" TO CURRENT_USER',
+    "ALTER ROLE CURRENT_USER SET session_replication_role = replica",
+    "ALTER ROLE CURRENT_USER SUPERUSER",
+    "ALTER ROLE CURRENT_USER BYPASSRLS",
+]
+
+
+@pytest.mark.parametrize("statement", SESSION_ROUTES)
+def test_the_session_cannot_take_the_power_to_switch_triggers_off(statement, protected):
+    error, _, _ = attempt(statement)
+    assert refused(error), error
+    escalation = protected["escalation"]
+    error, _, _ = attempt(
+        statement, "DELETE FROM assessments_escalation WHERE id = %s", params=[escalation.pk]
+    )
+    assert error is not None
+    assert Escalation.objects.filter(pk=escalation.pk).exists()
+
+
+SHADOWS = [
+    # a temporary table is searched before public: the history would go into it
+    "CREATE TEMPORARY TABLE {history} (LIKE public.{history} INCLUDING ALL)",
+    "CREATE TABLE pg_temp.{history} (LIKE public.{history} INCLUDING ALL)",
+    "CREATE SCHEMA shadow",
+    "CREATE TABLE public.shadow_{history} (LIKE public.{history})",
+    "CREATE FUNCTION public.shadow() RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid'",
+    "CREATE FUNCTION pg_temp._pgh_attach_context() RETURNS uuid "
+    "LANGUAGE sql AS 'SELECT NULL::uuid'",
+]
+
+
+@pytest.mark.parametrize("shadow", SHADOWS)
+def test_nothing_can_shadow_what_a_trigger_writes_to(shadow, protected):
+    judgement = protected["judgement"]
+    history = history_table_of()["findings_judgement"]
+    error, _, _ = attempt(shadow.format(history=history))
+    assert refused(error), error
+    # And if the search path puts the session's own schemas first, the history still goes to
+    # the real table.
+    before = _query(
+        f"SELECT count(*) FROM public.{history} WHERE pgh_obj_id = %s",
+        [judgement.pk],  # noqa: S608
+    )[0][0]
+
+    def recorded(cursor):
+        cursor.execute(
+            f"SELECT count(*) FROM public.{history} WHERE pgh_obj_id = %s",  # noqa: S608
+            [judgement.pk],
+        )
+        return cursor.fetchone()[0]
+
+    error, _, after = attempt(
+        shadow.format(history=history),
+        "SET LOCAL search_path = pg_temp, shadow, public",
+        "UPDATE public.findings_judgement SET grade = 'inadequate' WHERE id = %s",
+        params=[judgement.pk],
+        then=recorded,
+    )
+    assert error is not None or after == before + 1
+
+
+def test_a_temporary_table_cannot_take_a_tables_history(protected):
+    """The route found while fixing the issue: with a temporary table named like the event
+    table, the history trigger wrote into it and the real history stayed empty."""
+    judgement = protected["judgement"]
+    history = history_table_of()["findings_judgement"]
+    before = _query(f"SELECT count(*) FROM public.{history}")[0][0]  # noqa: S608
+
+    def recorded(cursor):
+        cursor.execute(f"SELECT count(*) FROM public.{history}")  # noqa: S608
+        return cursor.fetchone()[0]
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(f"CREATE TEMPORARY TABLE {history} (LIKE public.{history})")
+        except DatabaseError:
+            pass  # refused: the update below must then be recorded as usual
+        cursor.execute(
+            "UPDATE findings_judgement SET grade = 'inadequate' WHERE id = %s", [judgement.pk]
+        )
+        assert recorded(cursor) == before + 1
+
+
+def test_the_hardened_ignore_function_is_installed_after_migrate(protected):
+    """What the database holds, as the app role sees it."""
+    (language, body), *_ = _query(
+        """SELECT l.lanname, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+           WHERE p.proname = '_pgtrigger_should_ignore'"""
+    )
+    assert language == "sql" and "SELECT FALSE" in body and "current_setting" not in body.lower()
+    unpinned = _query(
+        """SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'public' AND p.prokind = 'f'
+             AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, public, pg_temp"}'"""
+    )
+    assert unpinned == []
+    privileges = _query(
+        """SELECT has_database_privilege(current_database(), 'CREATE'),
+                  has_database_privilege(current_database(), 'TEMPORARY'),
+                  has_schema_privilege('public', 'CREATE')"""
+    )
+    assert privileges == [(False, False, False)]
