@@ -35,7 +35,7 @@ from cpinspect.assessments.models import (
 )
 from cpinspect.casefiles import services as casefiles_services
 from cpinspect.casefiles.models import CaseStatus, SampledCase
-from cpinspect.programmes.models import TeamMember
+from cpinspect.programmes.models import Inspection, TeamMember
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,9 @@ def cases_allocate(*, inspection, user) -> list[CaseAudit]:
     """Give every sampled case without an examiner to the team's inspectors, in turn, the
     least loaded first. Returns the new allocations."""
     _require(access.is_inspection_lead(user, inspection), "Only the lead inspector allocates.")
+    # one allocation at a time: two at once would both give out the same waiting cases, and
+    # the second would break the one-audit-per-case rule (a 500) instead of finding none left
+    Inspection.objects.select_for_update().get(pk=inspection.pk)
     question_sets_fix(inspection)
     examiners = _examiners(inspection)
     if not examiners:

@@ -13,6 +13,7 @@ from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles import precision, sampling, selectors, services
 from cpinspect.casefiles.models import Allocation, Extract, Sample, SampledCase
 from cpinspect.casefiles.profiles import builtin_names
+from cpinspect.editing import api as editing
 
 
 class ExtractSerializer(serializers.ModelSerializer):
@@ -128,16 +129,22 @@ def extracts(request, pk):
         return Response(ExtractSerializer(rows, many=True).data)
     form = UploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
-    extract = services.extract_queue(
-        inspection=inspection,
-        user=request.user,
-        data=form.validated_data["file"].read(),
-        profile_name=form.validated_data["profile"],
-        accept_rejections=form.validated_data["accept_rejections"],
-        hold_for_confirmation=False,
-        via="api",
+    outcome = editing.create_once(  # with an Idempotency-Key, a retry queues one import
+        request,
+        lambda: services.extract_queue(
+            inspection=inspection,
+            user=request.user,
+            data=form.validated_data["file"].read(),
+            profile_name=form.validated_data["profile"],
+            accept_rejections=form.validated_data["accept_rejections"],
+            hold_for_confirmation=False,
+            via="api",
+        ),
     )
-    return Response(ExtractDetailSerializer(extract).data, status=status.HTTP_202_ACCEPTED)
+    response = Response(ExtractDetailSerializer(outcome.obj).data, status=status.HTTP_202_ACCEPTED)
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 @api_view(["GET"])
@@ -170,8 +177,11 @@ def sample(request, pk):
             exclude_older_than_months=data.get("exclude_older_than_months"),
         )
         try:
-            services.sample_draw(
-                extract=current, user=request.user, design=design, seed=data.get("seed")
+            editing.create_once(
+                request,
+                lambda: services.sample_draw(
+                    extract=current, user=request.user, design=design, seed=data.get("seed")
+                ),
             )
         except (services.SampleRefused, ValueError) as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)

@@ -35,6 +35,7 @@ from cpinspect.casefiles.models import (
 )
 from cpinspect.casefiles.profiles import ProfileError, get_profile
 from cpinspect.casefiles.readers import ExtractFileError, read_extract
+from cpinspect.editing.versions import when_text
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +261,10 @@ def _discard(*paths):
         path.unlink(missing_ok=True)
 
 
+@transaction.atomic
 def extract_confirm(*, extract: Extract, user) -> Extract:
     _require_team(user, extract.inspection)
+    _stored_decision(extract)
     if extract.status != ExtractStatus.NEEDS_CONFIRMATION:
         raise ImportRefused("This import is not waiting for confirmation.")
     extract.status = ExtractStatus.IMPORTED
@@ -269,8 +272,10 @@ def extract_confirm(*, extract: Extract, user) -> Extract:
     return extract
 
 
+@transaction.atomic
 def extract_cancel(*, extract: Extract, user) -> Extract:
     _require_team(user, extract.inspection)
+    _stored_decision(extract)
     if extract.status != ExtractStatus.NEEDS_CONFIRMATION:
         raise ImportRefused("Only an import waiting for confirmation can be cancelled.")
     _discard(
@@ -281,6 +286,13 @@ def extract_cancel(*, extract: Extract, user) -> Extract:
     extract.vault_destroyed_at = timezone.now()
     extract.save(update_fields=["status", "vault_destroyed_at"])
     return extract
+
+
+def _stored_decision(extract: Extract) -> None:
+    """Confirm and cancel decide on the stored row, locked: one person confirming while
+    another cancels must not end with an import marked confirmed whose files are gone."""
+    stored = Extract.objects.select_for_update().get(pk=extract.pk)
+    extract.status = stored.status
 
 
 def examined_force_pseudonyms(inspection) -> set[str]:
@@ -341,6 +353,15 @@ def sample_draw(*, extract: Extract, user, design: sampling.Design, seed: int | 
     )
     key = pseudonymise.encryption_key(inspection.pk)
     with transaction.atomic():
+        # two draws at once: the second waits here, then finds the first's sample (one sample
+        # per extract) instead of breaking the unique rule with a 500
+        Extract.objects.select_for_update().get(pk=extract.pk)
+        drawn = Sample.objects.filter(extract=extract).select_related("drawn_by").first()
+        if drawn is not None:
+            raise SampleRefused(
+                f"{drawn.drawn_by.full_name} drew the sample from this extract "
+                f"{when_text(drawn.drawn_at)}, after you opened the page: nothing was drawn."
+            )
         sample = Sample.objects.create(
             inspection=inspection,
             extract=extract,

@@ -16,6 +16,7 @@ from cpinspect.casefiles.forms import DrawForm, UnusableForm, UploadForm
 from cpinspect.casefiles.models import ExtractStatus
 from cpinspect.casefiles.report import report_rows
 from cpinspect.casefiles.schema import CATEGORY_LABELS, category_label
+from cpinspect.editing.forms import create_once
 
 # the pipeline's steps as the status page names them (services.extract_run reports them)
 STAGES = [
@@ -75,14 +76,32 @@ def extract_upload(request, pk):
             },
             status=400,
         )
-    extract = services.extract_queue(
-        inspection=inspection,
-        user=request.user,
-        data=form.cleaned_data["file"].read(),
-        profile_name=form.cleaned_data["profile"],
-        hold_for_confirmation=True,
-        via="web",
+    outcome = create_once(  # a second click queues one import, not two
+        request,
+        form,
+        lambda: services.extract_queue(
+            inspection=inspection,
+            user=request.user,
+            data=form.cleaned_data["file"].read(),
+            profile_name=form.cleaned_data["profile"],
+            hold_for_confirmation=True,
+            via="web",
+        ),
     )
+    if outcome is None:
+        return render(
+            request,
+            "casefiles/extract_home.html",
+            {
+                "inspection": inspection,
+                "extracts": selectors.extracts_for(request.user, inspection)[:20],
+                "upload_form": form,
+                "draw_form": DrawForm(),
+                "tables": [],
+            },
+            status=400,
+        )
+    extract = outcome.obj
     return redirect("casefiles-extract-detail", pk=inspection.pk, extract_id=extract.pk)
 
 
@@ -144,9 +163,18 @@ def sample_draw(request, pk):
         exclude_older_than_months=data["exclude_older_than_months"],
     )
     try:
-        services.sample_draw(extract=current, user=request.user, design=design, seed=data["seed"])
+        outcome = create_once(
+            request,
+            form,
+            lambda: services.sample_draw(
+                extract=current, user=request.user, design=design, seed=data["seed"]
+            ),
+        )
     except (services.SampleRefused, ValueError) as refusal:
         messages.error(request, str(refusal))
+        return redirect("casefiles-extract", pk=inspection.pk)
+    if outcome is None:
+        messages.error(request, form.non_field_errors()[0])
         return redirect("casefiles-extract", pk=inspection.pk)
     messages.success(request, "Sample drawn.")
     return redirect("casefiles-sample", pk=inspection.pk)

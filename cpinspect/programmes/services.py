@@ -7,6 +7,7 @@ from django.db import transaction
 
 from cpinspect.accounts import access
 from cpinspect.accounts.models import Role
+from cpinspect.editing import races, versions
 from cpinspect.programmes import lifecycle
 from cpinspect.programmes.models import (
     DEFAULT_FIELDWORK_DAYS,
@@ -88,10 +89,49 @@ def team_member_add(*, inspection, user, role) -> TeamMember:
         and not inspection.partner_inspectorates.filter(pk=user.inspectorate_id).exists()
     ):
         raise ValidationError(f"{user.inspectorate} is not a partner in this inspection.")
+    _refuse_taken_place(inspection, user, role)
     member = TeamMember(inspection=inspection, user=user, role=role)
     member.full_clean()
-    member.save()
+    # Two people adding at once both pass the checks above; the unique index lets one in.
+    with races.unique_as(
+        {
+            "one_place_per_role": lambda: _already_there(user, role),
+            "one_lead_per_inspection": lambda: _lead_taken(inspection),
+        }
+    ):
+        member.save()
     return member
+
+
+def _refuse_taken_place(inspection, user, role) -> None:
+    if TeamMember.objects.filter(inspection=inspection, user=user, role=role).exists():
+        raise _already_there(user, role)
+    if (
+        role == TeamRole.LEAD
+        and TeamMember.objects.filter(inspection=inspection, role=TeamRole.LEAD).exists()
+    ):
+        raise _lead_taken(inspection)
+
+
+def _already_there(user, role) -> ValidationError:
+    place = TeamRole(role).label.lower()
+    article = "an" if place[0] in "aeiou" else "a"
+    return ValidationError(
+        {"user": f"{user.full_name} is already on this team as {article} {place}."}
+    )
+
+
+def _lead_taken(inspection) -> ValidationError:
+    lead = TeamMember.objects.select_related("user").filter(
+        inspection=inspection, role=TeamRole.LEAD
+    )
+    name = lead[0].user.full_name if lead else "Someone"
+    return ValidationError(
+        {
+            "role": f"{name} is already the lead inspector of this inspection: "
+            "remove them from the team first to change the lead."
+        }
+    )
 
 
 @transaction.atomic
@@ -100,9 +140,17 @@ def team_member_remove(*, member: TeamMember) -> None:
 
 
 @transaction.atomic
-def inspection_transition(*, inspection, target: str, user, note: str = "") -> StatusChange:
-    """Move an inspection to ``target``, or refuse with a clear message and change nothing."""
+def inspection_transition(
+    *, inspection, target: str, user, note: str = "", seen_version: int | None = None
+) -> StatusChange:
+    """Move an inspection to ``target``, or refuse with a clear message and change nothing.
+
+    ``seen_version``: the inspection's version on the page the person moved it from; if it
+    has changed since, the move is refused with ``versions.StaleEdit`` naming who changed it.
+    Moves made by the services themselves (a report's publication, the demo) pass none."""
     locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if seen_version is not None:
+        versions.check(locked, version=seen_version, yours=None, what="this inspection")
     source = locked.status
     move = lifecycle.transition_between(source, target)
     if move is None:

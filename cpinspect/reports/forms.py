@@ -3,10 +3,11 @@ rules again."""
 
 from django import forms
 
+from cpinspect.editing.forms import CreatesRecord
 from cpinspect.reports import content
 
 
-class CommentForm(forms.Form):
+class CommentForm(CreatesRecord):
     section = forms.ChoiceField(
         label="Section",
         choices=[("summary", "Summary")]
@@ -21,7 +22,7 @@ class CommentForm(forms.Form):
     )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(CreatesRecord):
     note = forms.CharField(
         label="What the correction changes",
         help_text="This is published with the new version.",
@@ -31,7 +32,7 @@ class CorrectionForm(forms.Form):
     )
 
 
-class ThematicForm(forms.Form):
+class ThematicForm(CreatesRecord):
     title = forms.CharField(
         label="Title",
         max_length=300,

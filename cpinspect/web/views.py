@@ -2,11 +2,12 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -16,8 +17,11 @@ from cpinspect.assessments.selectors import open_escalations_led_by
 from cpinspect.audittrail import selectors as audit_selectors
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
+from cpinspect.editing import versions
+from cpinspect.editing.forms import VersionField, create_once
 from cpinspect.programmes import lifecycle, selectors, services
 from cpinspect.programmes.forms import InspectionForm, TeamMemberForm
+from cpinspect.programmes.models import TeamMember, TeamRole
 from cpinspect.registry import selectors as registry_selectors
 from cpinspect.registry.models import Force
 
@@ -77,6 +81,7 @@ def dashboard(request):
 class TransitionForm(forms.Form):
     target = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+    version = VersionField()  # the inspection's, on the page the move was made from
 
 
 @login_required
@@ -115,20 +120,32 @@ def inspection_transition(request, pk):
     if not form.is_valid():
         messages.error(request, "Choose a status to move to.")
         return redirect("inspection-detail", pk=inspection.pk)
+    data = form.cleaned_data
+    refused = {"inspection": inspection, "note": data["note"]}
+    if data["version"] is None:  # a page from before versions: its view of the status is unknown
+        refused["reason"] = "This page is out of date: nothing was changed. Look again, then move."
+        return render(request, "programmes/transition_refused.html", refused, status=409)
     try:
         change = services.inspection_transition(
             inspection=inspection,
-            target=form.cleaned_data["target"],
+            target=data["target"],
             user=request.user,
-            note=form.cleaned_data["note"],
+            note=data["note"],
+            seen_version=data["version"],
         )
+    except versions.StaleEdit as stale:
+        last = inspection.status_changes.order_by("pk").last()
+        if last and (last.changed_by_id, last.to_status, last.note) == (
+            request.user.pk,
+            data["target"],
+            data["note"],
+        ):  # the same move sent twice (a second click): made once
+            return redirect("inspection-detail", pk=inspection.pk)
+        refused |= {"reason": stale.said("nothing was changed"), "stale": stale}
+        return render(request, "programmes/transition_refused.html", refused, status=409)
     except services.TransitionRefused as refusal:
-        return render(
-            request,
-            "programmes/transition_refused.html",
-            {"inspection": inspection, "reason": str(refusal)},
-            status=409,
-        )
+        refused["reason"] = str(refusal)
+        return render(request, "programmes/transition_refused.html", refused, status=409)
     messages.success(request, f"Status changed to {change.get_to_status_display().lower()}.")
     return redirect("inspection-detail", pk=inspection.pk)
 
@@ -182,13 +199,15 @@ def inspection_new(request):
     )
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
         try:
-            inspection = services.inspection_create(**form.cleaned_data)
+            outcome = create_once(request, form, lambda: services.inspection_create(**data))
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Inspection planned.")
-            return redirect("inspection-detail", pk=inspection.pk)
+            if outcome is not None:
+                messages.success(request, "Inspection planned.")
+                return redirect("inspection-detail", pk=outcome.obj.pk)
     return render(
         request,
         "programmes/inspection_form.html",
@@ -206,13 +225,21 @@ def team_add(request, pk):
     )
     form = TeamMemberForm(request.POST or None, inspection=inspection)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.team_member_add(inspection=inspection, **form.cleaned_data)
+            outcome = create_once(
+                request,
+                form,
+                lambda: services.team_member_add(
+                    inspection=inspection, user=data["user"], role=data["role"]
+                ),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{form.cleaned_data['user'].full_name} added to the team.")
-            return redirect("inspection-detail", pk=inspection.pk)
+            if outcome is not None:
+                messages.success(request, f"{data['user'].full_name} added to the team.")
+                return redirect("inspection-detail", pk=inspection.pk)
     return render(
         request,
         "programmes/team_form.html",
@@ -229,7 +256,20 @@ def team_remove(request, pk, member_pk):
         access.can_manage_team(request.user, inspection),
         "Only a programme manager or the inspection's lead can change its team.",
     )
-    member = get_object_or_404(inspection.team, pk=member_pk)
+    member = inspection.team.select_related("user").filter(pk=member_pk).first()
+    if member is None:
+        if not versions.was_deleted(TeamMember, member_pk, inspection_id=inspection.pk):
+            raise Http404("No such team member.")
+        # removed since the page was opened (by someone else, or by a second click)
+        gone = versions.deletion(TeamMember, member_pk, inspection_id=inspection.pk)
+        place = gone.deleted
+        who = get_user_model().objects.get(pk=place.user_id).full_name
+        messages.info(
+            request,
+            f"{gone.by} removed {who} ({TeamRole(place.role).label.lower()}) from the team "
+            f"{gone.when}, after you opened the page: nothing else was changed.",
+        )
+        return redirect("inspection-detail", pk=inspection.pk)
     services.team_member_remove(member=member)
     messages.success(request, f"{member.user.full_name} removed from the team.")
     return redirect("inspection-detail", pk=inspection.pk)
