@@ -23,6 +23,16 @@ class Versioned(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        """Save, then read back the version the trigger gave the row, so that this copy can
+        be sent on (a page's hidden field, the next edit) without looking stale."""
+        updating = not self._state.adding and self.pk is not None
+        super().save(*args, **kwargs)
+        if updating:
+            self.version = (
+                type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).get()
+            )
+
 
 def _bump_sql(model) -> str:
     """Raise the version when another column changes; never let a save lower it (a stale copy

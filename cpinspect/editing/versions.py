@@ -181,7 +181,19 @@ def stale(
                     yours=shown(model, name, value),
                 )
             )
+    if started is not None:  # what else they changed, that this form does not hold
+        for name in _editable(model):
+            if name in yours or not hasattr(started, _attname(model, name)):
+                continue
+            theirs = _stored(current, name)
+            if not _same(_stored(started, name, model=model), theirs):
+                changes.append(
+                    Change(name, _label(model, name), shown(model, name, theirs), NOT_ON_FORM)
+                )
     return StaleEdit(current=current, saves=_saves(since), changes=changes, what=what)
+
+
+NOT_ON_FORM = "(not on this page)"
 
 
 def _editable(model) -> list[str]:

@@ -41,6 +41,8 @@ def _refuse_if_rebuilt(report: Report, seen_sha256: str | None, doing: str) -> N
     means they would send or publish what they have not read (ADR 0020)."""
     if seen_sha256 is None or seen_sha256 == report.data_sha256:
         return
+    if not seen_sha256:
+        raise ReportRefused(f"This page is out of date: {doing}. Open the report again first.")
     raise ReportRefused(
         f"{report.built_by.full_name} built this report again {when_text(report.built_at)}, "
         f"after you opened the page: {doing}. Read it again first."

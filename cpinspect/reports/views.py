@@ -29,11 +29,6 @@ def _log(request, report, action):
         )
 
 
-# sent when a page carried no snapshot hash (opened before hashes were on its buttons): it
-# matches no report, so the request is refused as made from an out-of-date page
-OUT_OF_DATE = "unknown"
-
-
 def _refused(request, error) -> None:
     if isinstance(error, ValidationError):
         for problems in error.message_dict.values():
@@ -148,7 +143,7 @@ def report_send(request, pk):
             report=report,
             user=request.user,
             note=request.POST.get("note", ""),
-            seen_sha256=request.POST.get("data_sha256") or OUT_OF_DATE,
+            seen_sha256=request.POST.get("data_sha256", ""),
         )
     except (services.ReportRefused, guard.LeakFound) as refused:
         _refused(request, refused)
@@ -165,7 +160,7 @@ def report_publish(request, pk):
         report = services.report_publish(
             report=report,
             user=request.user,
-            seen_sha256=request.POST.get("data_sha256") or OUT_OF_DATE,
+            seen_sha256=request.POST.get("data_sha256", ""),
         )
     except (services.ReportRefused, guard.LeakFound) as refused:
         _refused(request, refused)

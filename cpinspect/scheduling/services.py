@@ -237,8 +237,6 @@ def plan_publish(*, version: PlanVersion, user, seen_published: int | None = Non
     access.require(access.can_plan_programmes(user), "Only a programme manager can publish a plan.")
     Programme.objects.select_for_update().get(pk=version.programme_id)
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
-    if version.state == PlanState.PUBLISHED and version.published_by_id == user.pk:
-        return version  # published by this person already (a second click)
     _refuse_if_published_moved(version.programme, seen_published, "nothing was published")
     if version.state != PlanState.DRAFT:
         raise PlanError(
