@@ -405,18 +405,20 @@ def test_a_stale_absence_and_profile_in_the_admin_are_refused(people):
 
 
 def test_sending_a_draft_built_again_meanwhile_is_refused(quick_inspection, people):
+    from cpinspect.programmes.services import team_member_add
     from cpinspect.reports import services as reports
 
+    team_member_add(inspection=quick_inspection, user=people["analyst"], role="analyst")
     report = reports.report_build(inspection=quick_inspection, user=people["lead"])
     page = reverse("report-detail", args=[report.pk])
     send = reverse("report-send", args=[report.pk])
     lead = signed_in(people["lead"])
     hidden = opened(lead, page, action=send)
     services.area_for_improvement_add(
-        inspection=quick_inspection, user=people["analyst"], text="Record supervision."
+        inspection=quick_inspection, user=people["lead"], text="Record supervision."
     )
     rebuilt = reports.report_build(inspection=quick_inspection, user=people["analyst"])
-    assert rebuilt.pk == report.pk and rebuilt.data_sha256 != hidden["data_sha256"]
+    assert rebuilt.pk == report.pk and rebuilt.data_sha256 != report.data_sha256
     body = lead.post(send, hidden, follow=True).content.decode()
     assert "Analyst built this report again" in body and "nothing was sent" in body
     report.refresh_from_db()
