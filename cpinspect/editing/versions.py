@@ -119,13 +119,11 @@ def locked_for_edit(
     version: int | None,
     yours: Mapping[str, Any] | None,
     what: str = "this",
-    queryset=None,
 ):
     """The stored row, locked until the transaction ends, if it is still at ``version`` (or
     already holds ``yours``: the same save twice loses nothing). Otherwise ``StaleEdit``.
     ``yours=None`` (a deletion, a decision): the version alone decides."""
-    rows = queryset if queryset is not None else model.objects.all()
-    current = rows.select_for_update().filter(pk=pk).first()
+    current = model.objects.select_for_update().filter(pk=pk).first()
     if current is None:
         raise deletion(model, pk, what=what)
     return check(current, version=version, yours=yours, what=what)

@@ -104,6 +104,7 @@ def _record(request, inspection, select, model, pk, what):
 def _gone_page(request, inspection, form, gone, **page):
     """The edit page of a record deleted meanwhile: who deleted it, and what was typed."""
     form.is_valid()
+    form.add_error(None, gone.summary)  # in the error summary, linked to the account of it
     return _form_page(request, inspection, form, stale=gone, gone=True, **page)
 
 

@@ -167,6 +167,12 @@ def plan_publish(request, pk):
         raise editing.PreconditionRequired(PUBLISHED_REQUIRED)
     try:
         version = services.plan_publish(version=version, user=request.user, seen_published=seen)
+    except services.PlanStale as stale:  # with the plan published now, as the client must see
+        now = services.published_plan(version.programme)
+        return Response(
+            {"detail": str(stale), "current": _version_summary(now) if now else None},
+            status=status.HTTP_409_CONFLICT,
+        )
     except services.PlanError as error:
         return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
     return Response(_version_detail(version))

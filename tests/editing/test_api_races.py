@@ -63,8 +63,9 @@ def test_two_plans_published_at_once(published):
         assert not raised(results), raised(results)
         assert sorted(r.status_code for r in results) == [200, 409]
         won = next(d for d, r in zip(drafts, results, strict=True) if r.status_code == 200)
-        refusal = next(r for r in results if r.status_code == 409).json()["detail"]
-        assert f"Planner published plan version {won.number}" in refusal
+        refusal = next(r for r in results if r.status_code == 409).json()
+        assert f"Planner published plan version {won.number}" in refusal["detail"]
+        assert refusal["current"]["id"] == won.pk  # the plan published now
         published_now = PlanVersion.objects.filter(programme=base.programme, state="published")
         assert list(published_now) == [PlanVersion.objects.get(pk=won.pk)]
 

@@ -21,11 +21,10 @@ from tests.races import ROUNDS, race, raised, signed_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _saves(user, url, data):
+def _saves(client, url, data):
     """A person opens the edit page, waits for the other, then saves what they typed."""
 
     def worker(go):
-        client = signed_in(user)
         hidden = opened(client, url)
         go()
         return client.post(url, {**hidden, **data})
@@ -68,15 +67,15 @@ def _cause(inspection, user, n):
 
 
 def test_two_saves_of_one_cause_of_concern_from_one_version(inspection, people):
-    lead, inspector = people["lead"], people["inspector"]
+    lead, inspector = signed_in(people["lead"]), signed_in(people["inspector"])
     for n in range(ROUNDS):
-        cause = _cause(inspection, lead, n)
+        cause = _cause(inspection, people["lead"], n)
         url = reverse("findings-cause-edit", args=[inspection.pk, cause.pk])
         typed = [f"Title by the lead {n}", f"Title by the inspector {n}"]
         results = race(
             *(
-                _saves(user, url, {"topic": "", "title": title, "text": "Cases wait."})
-                for user, title in zip((lead, inspector), typed, strict=True)
+                _saves(client, url, {"topic": "", "title": title, "text": "Cases wait."})
+                for client, title in zip((lead, inspector), typed, strict=True)
             )
         )
         won, page = _one_wins(results, typed, ["Lead", "Inspector"])
@@ -86,11 +85,11 @@ def test_two_saves_of_one_cause_of_concern_from_one_version(inspection, people):
 
 
 def test_two_saves_of_one_recommendation_from_one_version(inspection, people):
-    lead, inspector = people["lead"], people["inspector"]
+    lead, inspector = signed_in(people["lead"]), signed_in(people["inspector"])
     for n in range(ROUNDS):
         made = services.recommendation_add(
             inspection=inspection,
-            user=lead,
+            user=people["lead"],
             text=f"Train staff {n}",
             owner="Chief Constable",
             due_on=date(2027, 6, 30),
@@ -100,7 +99,7 @@ def test_two_saves_of_one_recommendation_from_one_version(inspection, people):
         results = race(
             *(
                 _saves(
-                    user,
+                    client,
                     url,
                     {
                         "cause_of_concern": "",
@@ -109,7 +108,7 @@ def test_two_saves_of_one_recommendation_from_one_version(inspection, people):
                         "due_on": "2027-06-30",
                     },
                 )
-                for user, text in zip((lead, inspector), typed, strict=True)
+                for client, text in zip((lead, inspector), typed, strict=True)
             )
         )
         won, _ = _one_wins(results, typed, ["Lead", "Inspector"])
@@ -128,12 +127,13 @@ def test_two_status_changes_of_one_recommendation_from_one_version(inspection, p
     )
     publish(inspection, people)
     url = reverse("findings-recommendation", args=[inspection.pk, made.pk])
+    lead, manager = signed_in(people["lead"]), signed_in(people["programme_manager"])
     for n in range(ROUNDS):
         Recommendation.objects.filter(pk=made.pk).update(status="open")
         typed = [f"Note by the lead {n}", f"Note by the planner {n}"]
         results = race(
-            _saves(people["lead"], url, {"status": "in_progress", "note": typed[0]}),
-            _saves(people["programme_manager"], url, {"status": "completed", "note": typed[1]}),
+            _saves(lead, url, {"status": "in_progress", "note": typed[0]}),
+            _saves(manager, url, {"status": "completed", "note": typed[1]}),
         )
         won, _ = _one_wins(results, typed, ["Lead", "Planner"])
         stored = Recommendation.objects.get(pk=made.pk)
@@ -143,17 +143,17 @@ def test_two_status_changes_of_one_recommendation_from_one_version(inspection, p
 
 
 def test_two_saves_of_one_area_for_improvement_from_one_version(inspection, people):
-    lead, inspector = people["lead"], people["inspector"]
+    lead, inspector = signed_in(people["lead"]), signed_in(people["inspector"])
     for n in range(ROUNDS):
         area = services.area_for_improvement_add(
-            inspection=inspection, user=lead, text=f"Record the child's voice {n}"
+            inspection=inspection, user=people["lead"], text=f"Record the child's voice {n}"
         )
         url = reverse("findings-area-edit", args=[inspection.pk, area.pk])
         typed = [f"Area by the lead {n}", f"Area by the inspector {n}"]
         results = race(
             *(
-                _saves(user, url, {"topic": "", "text": text})
-                for user, text in zip((lead, inspector), typed, strict=True)
+                _saves(client, url, {"topic": "", "text": text})
+                for client, text in zip((lead, inspector), typed, strict=True)
             )
         )
         won, _ = _one_wins(results, typed, ["Lead", "Inspector"])
@@ -164,14 +164,15 @@ def test_two_tabs_recording_one_judgement_from_one_version(inspection, people):
     """Only the lead records judgements: two of their tabs, both opened before either saved
     (the first records it, the other must not silently replace it)."""
     topics = ["leadership", "partnership_working", "initial_response"]
+    tabs = signed_in(people["lead"]), signed_in(people["lead"])
     for n in range(ROUNDS):
         topic = topics[n % len(topics)]
         Judgement.objects.filter(inspection=inspection, topic=topic).delete()
         url = reverse("findings-judgement", args=[inspection.pk, topic])
         typed = [f"Reasons in the first tab {n}", f"Reasons in the second tab {n}"]
         results = race(
-            _saves(people["lead"], url, {"grade": "good", "rationale": typed[0]}),
-            _saves(people["lead"], url, {"grade": "inadequate", "rationale": typed[1]}),
+            _saves(tabs[0], url, {"grade": "good", "rationale": typed[0]}),
+            _saves(tabs[1], url, {"grade": "inadequate", "rationale": typed[1]}),
         )
         won, _ = _one_wins(results, typed, ["Lead", "Lead"])
         stored = Judgement.objects.get(inspection=inspection, topic=topic)
@@ -182,13 +183,11 @@ def test_two_people_adding_the_same_person_to_a_team_at_once(inspection, people)
     """The unique index lets one in; the other gets the reason on the form, never a 500."""
     url = reverse("team-add", args=[inspection.pk])
     joining = people["other_lead"]
+    adding = signed_in(people["lead"]), signed_in(people["programme_manager"])
     for _ in range(ROUNDS):
         TeamMember.objects.filter(inspection=inspection, user=joining).delete()
         results = race(
-            *(
-                _saves(people[who], url, {"user": joining.pk, "role": "moderator"})
-                for who in ("lead", "programme_manager")
-            )
+            *(_saves(client, url, {"user": joining.pk, "role": "moderator"}) for client in adding)
         )
         assert not raised(results), raised(results)
         codes = sorted(r.status_code for r in results)
@@ -203,13 +202,12 @@ def test_two_lead_appointments_at_once(planned_inspection, people):
     """One lead per inspection: of two tabs appointing different leads at once, the second
     is told who the lead is now."""
     url = reverse("team-add", args=[planned_inspection.pk])
+    tabs = signed_in(people["programme_manager"]), signed_in(people["programme_manager"])
     for _ in range(ROUNDS):
         TeamMember.objects.filter(inspection=planned_inspection, role="lead").delete()
         results = race(
-            _saves(people["programme_manager"], url, {"user": people["lead"].pk, "role": "lead"}),
-            _saves(
-                people["programme_manager"], url, {"user": people["other_lead"].pk, "role": "lead"}
-            ),
+            _saves(tabs[0], url, {"user": people["lead"].pk, "role": "lead"}),
+            _saves(tabs[1], url, {"user": people["other_lead"].pk, "role": "lead"}),
         )
         assert not raised(results), raised(results)
         assert sorted(r.status_code for r in results) == [302, 400]
@@ -222,10 +220,9 @@ def test_two_lead_appointments_at_once(planned_inspection, people):
 def test_a_double_submit_of_a_new_recommendation_makes_one_row(inspection, people):
     """A double click: the same browser (one session, one page) sends the form twice at once."""
     url = reverse("findings-recommendation-new", args=[inspection.pk])
+    first, second = signed_in(people["inspector"]), signed_in(people["inspector"])
+    second.cookies = first.cookies  # the same browser
     for n in range(ROUNDS):
-        first = signed_in(people["inspector"])
-        second = signed_in(people["inspector"])
-        second.cookies = first.cookies  # the same browser
         data = {
             **opened(first, url),
             "cause_of_concern": "",
@@ -243,10 +240,9 @@ def test_a_double_submit_of_a_new_recommendation_makes_one_row(inspection, peopl
 
 def test_a_double_submit_of_a_new_cause_of_concern_makes_one_row(inspection, people):
     url = reverse("findings-cause-new", args=[inspection.pk])
+    first, second = signed_in(people["lead"]), signed_in(people["lead"])
+    second.cookies = first.cookies
     for n in range(ROUNDS):
-        first = signed_in(people["lead"])
-        second = signed_in(people["lead"])
-        second.cookies = first.cookies
         data = {
             **opened(first, url),
             "topic": "",
