@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cpinspect.registry",
     "cpinspect.programmes",
     "cpinspect.audittrail",
+    "cpinspect.editing",
     "cpinspect.casefiles",
     "cpinspect.scheduling",
     "cpinspect.assessments",

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordH
 from django.contrib.auth.password_validation import validate_password
 
 from cpinspect.accounts.models import User
+from cpinspect.editing.admin import VersionedAdmin
 
 
 class UserCreationForm(forms.ModelForm):
@@ -36,7 +37,7 @@ class UserChangeForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(VersionedAdmin):
     list_display = ["full_name", "email", "role", "inspectorate", "force", "is_active", "is_demo"]
     list_filter = ["role", "is_active", "is_demo", "inspectorate"]
     search_fields = ["full_name", "email"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from cpinspect.audittrail.tracking import track_changes
+from cpinspect.editing.models import Versioned
 
 
 class Role(models.TextChoices):
@@ -48,7 +49,9 @@ class UserManager(BaseUserManager):
 
 
 @track_changes(exclude=["password", "last_login"])
-class User(AbstractBaseUser):
+class User(Versioned, AbstractBaseUser):
+    version_ignores = ("password", "last_login")  # signing in is not an edit of the person
+
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150)
     role = models.CharField(max_length=24, choices=Role.choices)

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from cpinspect.accounts import access
@@ -28,6 +29,8 @@ from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles.schema import category_label
 from cpinspect.casefiles.services import SampleRefused
+from cpinspect.editing import api as editing
+from cpinspect.editing import submissions
 from cpinspect.programmes.selectors import case_audit_closed
 
 # --- serializers ------------------------------------------------------------------------------
@@ -523,13 +526,20 @@ def escalate(request, pk, case_id):
     audit = _audit(request, inspection, case_id)
     form = ConcernSerializer(data=request.data)
     form.is_valid(raise_exception=True)
-    try:
-        escalation = services.escalation_raise(
+
+    def raise_it():
+        return services.escalation_raise(
             audit=audit, user=request.user, concern=form.validated_data["concern"]
         )
+
+    try:
+        try:  # an Idempotency-Key makes a retry record one escalation ...
+            outcome = editing.create_once(request, raise_it)
+        except (editing.KeyReused, ValidationError):  # ... but a child at risk is never refused
+            outcome = submissions.Outcome(obj=raise_it(), replayed=False)
     except services.AuditRefused as refusal:
         return _detail(refusal, status.HTTP_400_BAD_REQUEST)
-    return Response(EscalationSerializer(escalation).data, status=status.HTTP_201_CREATED)
+    return editing.created(EscalationSerializer(outcome.obj).data, outcome)
 
 
 def _lead_action(request, pk, case_id, *, message, serializer=None, action):

@@ -178,6 +178,9 @@ def cases_allocate(*, inspection, user) -> list[CaseAudit]:
     """Give every sampled case without an examiner to the team's inspectors, in turn, the
     least loaded first. Returns the new allocations."""
     _require(access.is_inspection_lead(user, inspection), "Only the lead inspector allocates.")
+    # one allocation at a time: two at once would both give out the same waiting cases, and
+    # the second would break the one-audit-per-case rule (a 500) instead of finding none left
+    Inspection.objects.select_for_update().get(pk=inspection.pk)
     _require_audit_open(inspection)
     question_sets_fix(inspection)
     examiners = _examiners(inspection)

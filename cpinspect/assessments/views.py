@@ -21,6 +21,8 @@ from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles.schema import category_label
 from cpinspect.casefiles.services import SampleRefused
+from cpinspect.editing import submissions
+from cpinspect.editing.forms import create_even_if_reused
 from cpinspect.programmes.selectors import case_audit_closed
 
 
@@ -113,6 +115,7 @@ def case_detail(request, pk, case_id):
             "mine": services.assessment_kind_for(request.user, audit),
             "is_lead": is_lead,
             "escalations": audit.case.escalations.all(),
+            "submission": submissions.new_key(),
             "unlocks": audit.unlocks.select_related("unlocked_by"),
             "hidden_first": Kind.FIRST not in visible
             and selectors.assessments_of(audit).get(Kind.FIRST) is not None,
@@ -236,8 +239,11 @@ def escalate(request, pk, case_id):
     inspection = _inspection(request, pk)
     audit = _audit(request, inspection, case_id)
     try:
-        services.escalation_raise(
-            audit=audit, user=request.user, concern=request.POST.get("concern", "")
+        create_even_if_reused(  # a second click records one escalation, one e-mail
+            request,
+            lambda: services.escalation_raise(
+                audit=audit, user=request.user, concern=request.POST.get("concern", "")
+            ),
         )
     except services.AuditRefused as refusal:
         messages.error(request, str(refusal))

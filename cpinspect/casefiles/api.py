@@ -15,6 +15,7 @@ from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles import precision, report, sampling, selectors, services
 from cpinspect.casefiles.models import Allocation, Extract, Sample, SampledCase
 from cpinspect.casefiles.profiles import builtin_names
+from cpinspect.editing import api as editing
 
 PROBLEMS_PER_PAGE, PROBLEMS_MAX_PAGE = 500, 1000
 
@@ -174,19 +175,25 @@ def extracts(request, pk):
     form = UploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     try:
-        extract = services.extract_queue(
-            inspection=inspection,
-            user=request.user,
-            data=form.validated_data["file"].read(),
-            profile_name=form.validated_data["profile"],
-            accept_rejections=form.validated_data["accept_rejections"],
-            hold_for_confirmation=False,
-            via="api",
-            file_name=form.validated_data["file"].name,
+        outcome = editing.create_once(  # with an Idempotency-Key, a retry queues one import
+            request,
+            lambda: services.extract_queue(
+                inspection=inspection,
+                user=request.user,
+                data=form.validated_data["file"].read(),
+                profile_name=form.validated_data["profile"],
+                accept_rejections=form.validated_data["accept_rejections"],
+                hold_for_confirmation=False,
+                via="api",
+                file_name=form.validated_data["file"].name,
+            ),
         )
     except services.ImportRefused as refusal:
         return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
-    return Response(ExtractDetailSerializer(extract).data, status=status.HTTP_202_ACCEPTED)
+    response = Response(ExtractDetailSerializer(outcome.obj).data, status=status.HTTP_202_ACCEPTED)
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 @api_view(["GET"])
@@ -272,12 +279,15 @@ def sample(request, pk):
             exclude_older_than_months=data.get("exclude_older_than_months"),
         )
         try:
-            services.sample_draw(
-                extract=current,
-                user=request.user,
-                design=design,
-                seed=data.get("seed"),
-                redraw_reason=data.get("redraw_reason", ""),
+            editing.create_once(
+                request,
+                lambda: services.sample_draw(
+                    extract=current,
+                    user=request.user,
+                    design=design,
+                    seed=data.get("seed"),
+                    redraw_reason=data.get("redraw_reason", ""),
+                ),
             )
         except (services.SampleRefused, ValueError) as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)

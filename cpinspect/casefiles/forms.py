@@ -2,9 +2,10 @@ from django import forms
 
 from cpinspect.casefiles.models import Allocation
 from cpinspect.casefiles.profiles import builtin_names
+from cpinspect.editing.forms import CreatesRecord
 
 
-class UploadForm(forms.Form):
+class UploadForm(CreatesRecord):
     profile = forms.ChoiceField(label="Import profile")
     file = forms.FileField(
         label="Extract file (CSV, XLSX or Parquet)",
@@ -16,7 +17,7 @@ class UploadForm(forms.Form):
         self.fields["profile"].choices = [(n, n) for n in builtin_names()]
 
 
-class DrawForm(forms.Form):
+class DrawForm(CreatesRecord):
     size = forms.IntegerField(
         required=False, min_value=1, max_value=5000, label="Sample size (leave empty for the rule)"
     )

@@ -409,6 +409,7 @@ def _discard(*paths):
         path.unlink(missing_ok=True)
 
 
+@transaction.atomic
 def extract_confirm(*, extract: Extract, user) -> Extract:
     _require_team(user, extract.inspection)
     with transaction.atomic():
@@ -425,9 +426,10 @@ def extract_confirm(*, extract: Extract, user) -> Extract:
     return extract
 
 
+@transaction.atomic
 def extract_cancel(*, extract: Extract, user) -> Extract:
     _require_team(user, extract.inspection)
-    extract.refresh_from_db(fields=["status"])
+    _stored_decision(extract)
     if extract.status != ExtractStatus.NEEDS_CONFIRMATION:
         raise ImportRefused("Only an import waiting for confirmation can be cancelled.")
     _discard(
@@ -438,6 +440,13 @@ def extract_cancel(*, extract: Extract, user) -> Extract:
     extract.vault_destroyed_at = timezone.now()
     extract.save(update_fields=["status", "vault_destroyed_at"])
     return extract
+
+
+def _stored_decision(extract: Extract) -> None:
+    """Confirm and cancel decide on the stored row, locked: one person confirming while
+    another cancels must not end with an import marked confirmed whose files are gone."""
+    stored = Extract.objects.select_for_update().get(pk=extract.pk)
+    extract.status = stored.status
 
 
 def examined_force_pseudonyms(inspection) -> set[str]:

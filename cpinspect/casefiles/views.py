@@ -17,6 +17,7 @@ from cpinspect.casefiles import precision, report, sampling, selectors, services
 from cpinspect.casefiles.forms import DrawForm, RedrawForm, UnusableForm, UploadForm
 from cpinspect.casefiles.models import ExtractStatus
 from cpinspect.casefiles.schema import CATEGORY_LABELS, category_label
+from cpinspect.editing.forms import create_once
 
 REPORT_PAGE_ROWS = 100
 
@@ -79,19 +80,26 @@ def extract_upload(request, pk):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            extract = services.extract_queue(
-                inspection=inspection,
-                user=request.user,
-                data=upload.read(),
-                profile_name=form.cleaned_data["profile"],
-                hold_for_confirmation=True,
-                via="web",
-                file_name=upload.name,
+            outcome = create_once(  # a second click queues one import, not two
+                request,
+                form,
+                lambda: services.extract_queue(
+                    inspection=inspection,
+                    user=request.user,
+                    data=upload.read(),
+                    profile_name=form.cleaned_data["profile"],
+                    hold_for_confirmation=True,
+                    via="web",
+                    file_name=upload.name,
+                ),
             )
         except services.ImportRefused as refusal:
             form.add_error("file", str(refusal))
         else:
-            return redirect("casefiles-extract-detail", pk=inspection.pk, extract_id=extract.pk)
+            if outcome is not None:  # None: the token was reused; the form says so
+                return redirect(
+                    "casefiles-extract-detail", pk=inspection.pk, extract_id=outcome.obj.pk
+                )
     return _home(request, inspection, upload_form=form, status=400)
 
 
@@ -200,15 +208,21 @@ def sample_draw(request, pk):
         exclude_older_than_months=data["exclude_older_than_months"],
     )
     try:
-        services.sample_draw(
-            extract=extract,
-            user=request.user,
-            design=design,
-            seed=data["seed"],
-            redraw_reason=data.get("reason", ""),
+        outcome = create_once(
+            request,
+            form,
+            lambda: services.sample_draw(
+                extract=extract,
+                user=request.user,
+                design=design,
+                seed=data["seed"],
+                redraw_reason=data.get("reason", ""),
+            ),
         )
     except (services.SampleRefused, ValueError) as refusal:
         form.add_error(None, str(refusal))
+        return _home(request, inspection, draw_form=form, status=400)
+    if outcome is None:  # the token was reused: the form says so and carries a new one
         return _home(request, inspection, draw_form=form, status=400)
     messages.success(request, "Sample drawn again." if sample else "Sample drawn.")
     return redirect("casefiles-sample", pk=inspection.pk)

@@ -1,6 +1,11 @@
 """REST endpoints for findings: the same selectors, rules and services as the pages. An
 inspection the user may not see is 404; a change they may not make is 403; a change the rules
-refuse is 409 with the reason; a malformed request is 400."""
+refuse is 409 with the reason; a malformed request is 400.
+
+Safe editing (ADR 0020, ``editing/api.py``): a change to a record sends the version it read
+(``"version"`` in the body or ``If-Match``; 428 without one); one made stale by someone
+else's save is 409 with who changed what and the record as it is now. A create may send an
+``Idempotency-Key``: sent again, it gets the first answer."""
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -13,6 +18,8 @@ from rest_framework.response import Response
 
 from cpinspect.accounts import access
 from cpinspect.api.pagination import Pagination
+from cpinspect.editing import api as editing
+from cpinspect.editing import versions
 from cpinspect.findings import selectors, services
 from cpinspect.findings.models import (
     FOLLOW_UP_KINDS,
@@ -35,7 +42,16 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Recommendation
-        fields = ["id", "cause_of_concern", "text", "owner", "due_on", "status", "overdue"]
+        fields = [
+            "id",
+            "cause_of_concern",
+            "text",
+            "owner",
+            "due_on",
+            "status",
+            "overdue",
+            "version",
+        ]
 
     def get_overdue(self, obj) -> bool:
         return bool(getattr(obj, "overdue", False))
@@ -53,19 +69,19 @@ class BoardRecommendationSerializer(RecommendationSerializer):
 class CauseSerializer(serializers.ModelSerializer):
     class Meta:
         model = CauseOfConcern
-        fields = ["id", "topic", "title", "text"]
+        fields = ["id", "topic", "title", "text", "version"]
 
 
 class AreaSerializer(serializers.ModelSerializer):
     class Meta:
         model = AreaForImprovement
-        fields = ["id", "topic", "text"]
+        fields = ["id", "topic", "text", "version"]
 
 
 class ActionPlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = ActionPlan
-        fields = ["published_on", "due_on", "received_on", "status"]
+        fields = ["published_on", "due_on", "received_on", "status", "version"]
 
 
 class ProposalSerializer(serializers.ModelSerializer):
@@ -80,12 +96,13 @@ class ProposalSerializer(serializers.ModelSerializer):
             "status",
             "decision_note",
             "follow_up",
+            "version",
         ]
 
 
 def _judgement(row, working: bool) -> dict:
     j = row.judgement
-    body = {"topic": row.topic, "grade": j.grade if j else None}
+    body = {"topic": row.topic, "grade": j.grade if j else None, "version": j.version if j else 0}
     if working:
         body |= {
             "scale": j.scale if j else None,
@@ -132,6 +149,9 @@ def _refused(refusal) -> Response:
 
 
 REFUSALS = services.REFUSALS
+# the rules are checked before the version is asked for: a refusal is 403, not 428
+TRACKERS = "Only the inspection's team or a programme manager tracks its findings."
+DECIDERS = "Only a programme manager decides follow-up inspections."
 
 # --- what is sent --------------------------------------------------------------------------
 
@@ -205,10 +225,20 @@ def findings(request, pk):
 @api_view(["POST"])
 @parser_classes([JSONParser, FormParser])
 def judgement_record(request, pk):
+    """Record a topic's judgement, or change it: then send its version (0 or none: there was
+    none when the client looked; a judgement recorded meanwhile is 409)."""
     inspection = selectors.findings_inspection_for(request.user, pk)
     data = _valid(JudgementIn, request)
     try:
-        services.judgement_record(inspection=inspection, user=request.user, **data)
+        services.judgement_record(
+            inspection=inspection,
+            user=request.user,
+            expected_version=editing.sent_version(request, required=False),
+            **data,
+        )
+    except versions.StaleEdit as stale:
+        row = selectors.judgement_context(request.user, inspection, data["topic"])
+        return editing.stale_response(stale, _judgement(row, True))
     except REFUSALS as refusal:
         return _refused(refusal)
     row = selectors.judgement_context(request.user, inspection, data["topic"])
@@ -222,19 +252,32 @@ def cause_create(request, pk):
     inspection = selectors.findings_inspection_for(request.user, pk)
     data = _valid(CauseIn, request)
     try:
-        cause = services.cause_of_concern_create(
-            inspection=inspection,
-            user=request.user,
-            topic=data["topic"],
-            title=data["title"],
-            text=data["text"],
-            recommendations=[services.NewRecommendation(**r) for r in data["recommendations"]],
+        outcome = editing.create_once(
+            request,
+            lambda: services.cause_of_concern_create(
+                inspection=inspection,
+                user=request.user,
+                topic=data["topic"],
+                title=data["title"],
+                text=data["text"],
+                recommendations=[services.NewRecommendation(**r) for r in data["recommendations"]],
+            ),
         )
     except REFUSALS as refusal:
         return _refused(refusal)
+    cause = outcome.obj
+    if cause is None:
+        return _created_then_deleted()
     body = CauseSerializer(cause).data
     body["recommendations"] = RecommendationSerializer(cause.recommendations.all(), many=True).data
-    return Response(body, status=status.HTTP_201_CREATED)
+    return editing.created(body, outcome)
+
+
+def _created_then_deleted() -> Response:
+    return Response(
+        {"detail": "This Idempotency-Key's request was carried out; what it made is deleted."},
+        status=status.HTTP_410_GONE,
+    )
 
 
 @api_view(["POST"])
@@ -252,12 +295,17 @@ def recommendation_add(request, pk):
                 {"cause_of_concern": "No such cause of concern in this inspection."}
             ) from None
     try:
-        rec = services.recommendation_add(
-            inspection=inspection, user=request.user, cause_of_concern=cause, **data
+        outcome = editing.create_once(
+            request,
+            lambda: services.recommendation_add(
+                inspection=inspection, user=request.user, cause_of_concern=cause, **data
+            ),
         )
     except REFUSALS as refusal:
         return _refused(refusal)
-    return Response(RecommendationSerializer(rec).data, status=status.HTTP_201_CREATED)
+    if outcome.obj is None:
+        return _created_then_deleted()
+    return editing.created(RecommendationSerializer(outcome.obj).data, outcome)
 
 
 @api_view(["POST"])
@@ -266,11 +314,19 @@ def recommendation_status(request, pk, recommendation_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
     data = _valid(StatusIn, request)
+    access.require(access.can_track_findings(request.user, inspection), TRACKERS)
     try:
-        services.recommendation_set_status(recommendation=rec, user=request.user, **data)
+        services.recommendation_set_status(
+            recommendation=rec,
+            user=request.user,
+            expected_version=editing.sent_version(request),
+            **data,
+        )
+    except versions.StaleEdit as stale:
+        return editing.stale_response(stale, RecommendationSerializer(stale.current).data)
     except REFUSALS as refusal:
         return _refused(refusal)
-    return Response(RecommendationSerializer(rec).data)
+    return editing.with_version(Response(RecommendationSerializer(rec).data), rec.version)
 
 
 @api_view(["POST"])
@@ -279,10 +335,17 @@ def area_add(request, pk):
     inspection = selectors.findings_inspection_for(request.user, pk)
     data = _valid(AreaIn, request)
     try:
-        area = services.area_for_improvement_add(inspection=inspection, user=request.user, **data)
+        outcome = editing.create_once(
+            request,
+            lambda: services.area_for_improvement_add(
+                inspection=inspection, user=request.user, **data
+            ),
+        )
     except REFUSALS as refusal:
         return _refused(refusal)
-    return Response(AreaSerializer(area).data, status=status.HTTP_201_CREATED)
+    if outcome.obj is None:
+        return _created_then_deleted()
+    return editing.created(AreaSerializer(outcome.obj).data, outcome)
 
 
 @api_view(["POST"])
@@ -292,13 +355,23 @@ def follow_up_accept(request, pk, proposal_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     proposal = selectors.proposal_for(request.user, inspection, proposal_id)
     data = _valid(AcceptIn, request)
+    access.require(access.can_decide_follow_up(request.user, inspection), DECIDERS)
+    version = editing.sent_version(request)
     try:
-        follow_up = services.follow_up_accept(proposal=proposal, user=request.user, **data)
+        outcome = editing.create_once(
+            request,
+            lambda: services.follow_up_accept(
+                proposal=proposal, user=request.user, expected_version=version, **data
+            ),
+        )
+    except versions.StaleEdit as stale:
+        return editing.stale_response(stale, ProposalSerializer(stale.current).data)
     except REFUSALS as refusal:
         return _refused(refusal)
+    proposal.refresh_from_db()
     body = ProposalSerializer(proposal).data
-    body["programme"] = follow_up.programme.name
-    return Response(body, status=status.HTTP_201_CREATED)
+    body["programme"] = outcome.obj.programme.name
+    return editing.created(body, outcome)
 
 
 @api_view(["POST"])
@@ -307,10 +380,19 @@ def follow_up_decline(request, pk, proposal_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     proposal = selectors.proposal_for(request.user, inspection, proposal_id)
     data = _valid(DeclineIn, request)
+    access.require(access.can_decide_follow_up(request.user, inspection), DECIDERS)
     try:
-        services.follow_up_decline(proposal=proposal, user=request.user, **data)
+        services.follow_up_decline(
+            proposal=proposal,
+            user=request.user,
+            expected_version=editing.sent_version(request),
+            **data,
+        )
+    except versions.StaleEdit as stale:
+        return editing.stale_response(stale, ProposalSerializer(stale.current).data)
     except REFUSALS as refusal:
         return _refused(refusal)
+    proposal.refresh_from_db()
     return Response(ProposalSerializer(proposal).data)
 
 
@@ -322,17 +404,30 @@ def action_plan(request, pk):
     plan = selectors.action_plan_for(request.user, inspection)
     if plan is None:
         return Response({"detail": "No action plan: the report is not published."}, status=404)
+    working = access.can_see_findings_working(request.user, inspection)
     if request.method == "POST":
         data = _valid(ActionPlanIn, request)
+        access.require(access.can_track_findings(request.user, inspection), TRACKERS)
         try:
-            services.action_plan_record(plan=plan, user=request.user, **data)
+            services.action_plan_record(
+                plan=plan,
+                user=request.user,
+                expected_version=editing.sent_version(request),
+                **data,
+            )
+        except versions.StaleEdit as stale:
+            return editing.stale_response(stale, _plan_body(stale.current, working))
         except REFUSALS as refusal:
             return _refused(refusal)
+    return editing.with_version(Response(_plan_body(plan, working)), plan.version)
+
+
+def _plan_body(plan, working: bool) -> dict:
     body = ActionPlanSerializer(plan).data
     body["overdue"] = plan.is_overdue(timezone.localdate())
-    if access.can_see_findings_working(request.user, inspection):
+    if working:
         body["note"] = plan.note
-    return Response(body)
+    return body
 
 
 @api_view(["GET"])

@@ -57,4 +57,5 @@ def add_demo_findings(inspection, lead) -> None:
             grade=grade,
             rationale=f"{DEMO} Graded as the case files and the interviews show; "
             f"{row.suggestion.label if row.suggestion else 'no suggestion'}.",
+            expected_version=row.judgement.version if row.judgement else 0,
         )

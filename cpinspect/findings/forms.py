@@ -3,6 +3,7 @@ services check the rules again."""
 
 from django import forms
 
+from cpinspect.editing.forms import CreatesRecord, EditsRecord
 from cpinspect.findings.models import (
     FOLLOW_UP_KINDS,
     ActionPlanStatus,
@@ -33,7 +34,9 @@ def _text(label, help_text="", max_length=5000, required_message=None):
     )
 
 
-class JudgementForm(forms.Form):
+class JudgementForm(EditsRecord):
+    """Records a judgement or changes it: its version is 0 when there was none."""
+
     grade = forms.ChoiceField(
         label="Grade",
         widget=forms.RadioSelect,
@@ -68,7 +71,7 @@ class RecommendationFields(forms.Form):
     )
 
 
-class CauseOfConcernForm(RecommendationFields):
+class CauseOfConcernForm(CreatesRecord, RecommendationFields):
     """A new cause of concern with its first recommendation (it never stands without one)."""
 
     field_order = ["topic", "title", "text", "recommendation", "owner", "due_on"]
@@ -80,7 +83,7 @@ class CauseOfConcernForm(RecommendationFields):
     text = _text("Cause of concern")
 
 
-class CauseOfConcernEditForm(forms.Form):
+class CauseOfConcernEditForm(EditsRecord):
     topic = _topic_field("The graded topic it bears on: it then counts in that topic's evidence.")
     title = forms.CharField(
         label="Title", max_length=200, error_messages={"required": "Enter a title."}
@@ -89,6 +92,9 @@ class CauseOfConcernEditForm(forms.Form):
 
 
 class RecommendationForm(RecommendationFields):
+    """A recommendation's fields; ``NewRecommendationForm`` and ``RecommendationEditForm``
+    add the one-time token or the version."""
+
     field_order = ["cause_of_concern", "recommendation", "owner", "due_on"]
 
     cause_of_concern = forms.ModelChoiceField(
@@ -105,7 +111,15 @@ class RecommendationForm(RecommendationFields):
         )
 
 
-class RecommendationStatusForm(forms.Form):
+class NewRecommendationForm(CreatesRecord, RecommendationForm):
+    pass
+
+
+class RecommendationEditForm(EditsRecord, RecommendationForm):
+    pass
+
+
+class RecommendationStatusForm(EditsRecord):
     status = forms.ChoiceField(
         label="Status",
         choices=RecommendationStatus.choices,
@@ -126,7 +140,17 @@ class AreaForImprovementForm(forms.Form):
     text = _text("Area for improvement")
 
 
-class AcceptFollowUpForm(forms.Form):
+class NewAreaForImprovementForm(CreatesRecord, AreaForImprovementForm):
+    pass
+
+
+class AreaForImprovementEditForm(EditsRecord, AreaForImprovementForm):
+    pass
+
+
+class AcceptFollowUpForm(EditsRecord, CreatesRecord):
+    """Accepting plans an inspection: a create (one per token) and a decision (versioned)."""
+
     kind = forms.ChoiceField(
         label="Type of follow-up",
         choices=[(k.value, k.label) for k in FOLLOW_UP_KINDS],
@@ -144,7 +168,7 @@ class AcceptFollowUpForm(forms.Form):
     )
 
 
-class DeclineFollowUpForm(forms.Form):
+class DeclineFollowUpForm(EditsRecord):
     note = _text(
         "Why is no follow-up needed?",
         max_length=2000,
@@ -152,7 +176,7 @@ class DeclineFollowUpForm(forms.Form):
     )
 
 
-class ActionPlanForm(forms.Form):
+class ActionPlanForm(EditsRecord):
     status = forms.ChoiceField(
         label="Action plan",
         choices=ActionPlanStatus.choices,

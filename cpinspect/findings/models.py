@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from cpinspect.audittrail.tracking import track_changes
+from cpinspect.editing.models import Versioned
 from cpinspect.programmes.models import InspectionType
 from cpinspect.registry.models import Grade, GradeScale
 
@@ -31,7 +32,7 @@ _GRADE_ON_ITS_SCALE = models.Q(scale=GradeScale.FIVE_POINT) | ~models.Q(grade=Gr
 
 
 @track_changes()
-class Judgement(models.Model):
+class Judgement(Versioned):
     """The lead inspector's grade for one topic, with the rationale and what was suggested."""
 
     inspection = models.ForeignKey(
@@ -70,7 +71,7 @@ class Judgement(models.Model):
 
 
 @track_changes()
-class CauseOfConcern(models.Model):
+class CauseOfConcern(Versioned):
     """A serious, critical or systemic shortcoming; always with one or more recommendations
     (services enforce it, and a deferred database trigger checks it again at commit)."""
 
@@ -111,7 +112,7 @@ OPEN_STATUSES = [RecommendationStatus.OPEN, RecommendationStatus.IN_PROGRESS]
 
 
 @track_changes()
-class Recommendation(models.Model):
+class Recommendation(Versioned):
     inspection = models.ForeignKey(
         "programmes.Inspection", on_delete=models.PROTECT, related_name="recommendations"
     )
@@ -172,7 +173,7 @@ class RecommendationStatusChange(models.Model):
 
 
 @track_changes()
-class AreaForImprovement(models.Model):
+class AreaForImprovement(Versioned):
     """A lesser shortfall: text only, with no owner, due date or status (DOMAIN.md)."""
 
     inspection = models.ForeignKey(
@@ -204,7 +205,7 @@ ACTION_PLAN_DAYS = 42
 
 
 @track_changes()
-class ActionPlan(models.Model):
+class ActionPlan(Versioned):
     """The force's action plan after publication: due six weeks after, then tracked."""
 
     inspection = models.OneToOneField(
@@ -256,7 +257,7 @@ FOLLOW_UP_KINDS = [InspectionType.POST_INSPECTION_REVIEW, InspectionType.RE_INSP
 
 
 @track_changes()
-class FollowUpProposal(models.Model):
+class FollowUpProposal(Versioned):
     """A follow-up the findings call for, proposed by the system, decided by a programme
     manager; accepting it puts a planned inspection in the programme."""
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cpinspect.accounts import access
+from cpinspect.editing import versions
 from cpinspect.findings import selectors
 from cpinspect.findings.grading import INADEQUATE, suggested_grade
 from cpinspect.findings.models import (
@@ -45,6 +46,10 @@ class FindingsRefused(Exception):
 
 # what a page or the API shows the person instead of saving: a rule, or a field's problem
 REFUSALS = (FindingsRefused, ValidationError)
+
+# Each edit names the version it started from (``expected_version``): someone else's save in
+# between refuses it with ``versions.StaleEdit`` (ADR 0020). The inspection's row lock (taken
+# first, in ``_locked``) already puts the writes of one inspection in a line.
 
 
 @dataclass(frozen=True)
@@ -116,13 +121,24 @@ def _saved(obj):
     return obj
 
 
+def _refreshed(caller_copy, stored):
+    """The caller's copy brought up to the saved row (the trigger raised its version)."""
+    stored.refresh_from_db()
+    for f in type(stored)._meta.concrete_fields:
+        setattr(caller_copy, f.attname, getattr(stored, f.attname))
+    return caller_copy
+
+
 # --- judgements ----------------------------------------------------------------------------
 
 
 @transaction.atomic
-def judgement_record(*, inspection, user, topic: str, grade: str, rationale: str) -> Judgement:
+def judgement_record(
+    *, inspection, user, topic: str, grade: str, rationale: str, expected_version: int | None
+) -> Judgement:
     """Record (or change) the lead's grade for a topic, with the suggestion it was made
-    against; an inadequate grade proposes a re-inspection."""
+    against; an inadequate grade proposes a re-inspection. ``expected_version``: the
+    judgement's version the lead started from (0: there was none)."""
     access.require(
         access.can_decide_judgements(user, inspection),
         "Only the inspection's lead inspector records its judgements.",
@@ -142,9 +158,16 @@ def judgement_record(*, inspection, user, topic: str, grade: str, rationale: str
         raise ValidationError({"rationale": "Give the rationale for the grade."})
     evidence = selectors.topic_evidence(locked)[topic]
     suggestion = suggested_grade(scale, evidence)
-    judgement = Judgement.objects.filter(inspection=locked, topic=topic).first() or Judgement(
-        inspection=locked, topic=topic
-    )
+    judgement = Judgement.objects.select_for_update().filter(inspection=locked, topic=topic).first()
+    if judgement is None:
+        judgement = Judgement(inspection=locked, topic=topic)
+    else:
+        versions.check(
+            judgement,
+            version=expected_version,
+            yours={"grade": grade, "rationale": rationale.strip()},
+            what="this judgement",
+        )
     judgement.scale = scale
     judgement.grade = grade
     judgement.rationale = rationale.strip()
@@ -195,19 +218,31 @@ def cause_of_concern_create(
 
 @transaction.atomic
 def cause_of_concern_update(
-    *, cause: CauseOfConcern, user, title: str, text: str, topic: str = ""
+    *, cause: CauseOfConcern, user, title: str, text: str, topic: str = "", expected_version
 ) -> CauseOfConcern:
     _require_edit(user, cause.inspection)
     _unpublished(cause.inspection)
-    cause.title, cause.text, cause.topic = title.strip(), text, _topic(topic)
-    return _saved(cause)
+    values = {"title": title.strip(), "text": text, "topic": _topic(topic)}
+    stored = versions.locked_for_edit(
+        CauseOfConcern,
+        cause.pk,
+        version=expected_version,
+        yours=values,
+        what="this cause of concern",
+    )
+    for name, value in values.items():
+        setattr(stored, name, value)
+    return _refreshed(cause, _saved(stored))
 
 
 @transaction.atomic
-def cause_of_concern_delete(*, cause: CauseOfConcern, user) -> None:
+def cause_of_concern_delete(*, cause: CauseOfConcern, user, expected_version) -> None:
     """Delete a cause of concern and its recommendations with it."""
     _require_edit(user, cause.inspection)
     locked = _unpublished(cause.inspection)
+    cause = versions.locked_for_edit(
+        CauseOfConcern, cause.pk, version=expected_version, yours=None, what="this cause of concern"
+    )
     Recommendation.objects.filter(cause_of_concern=cause).delete()
     cause.delete()
     _follow_up_sync(
@@ -257,22 +292,43 @@ def recommendation_update(
     owner: str,
     due_on: date,
     cause_of_concern=None,
+    expected_version,
 ) -> Recommendation:
     """Change a recommendation; moving the last one away from its cause is refused."""
     _require_edit(user, recommendation.inspection)
     locked = _unpublished(recommendation.inspection)
     cause = _cause_of(locked, cause_of_concern)
-    moving = (cause.pk if cause else None) != recommendation.cause_of_concern_id
-    if moving and _is_last_of_its_cause(recommendation):
+    stored = versions.locked_for_edit(
+        Recommendation,
+        recommendation.pk,
+        version=expected_version,
+        yours={
+            "cause_of_concern": cause,
+            "text": text.strip(),
+            "owner": owner.strip(),
+            "due_on": due_on,
+        },
+        what="this recommendation",
+    )
+    moving = (cause.pk if cause else None) != stored.cause_of_concern_id
+    if moving and _is_last_of_its_cause(stored):
         raise FindingsRefused(LAST_RECOMMENDATION)
-    recommendation.cause_of_concern = cause
-    return _recommendation_save(recommendation, NewRecommendation(text, owner, due_on))
+    stored.cause_of_concern = cause
+    _recommendation_save(stored, NewRecommendation(text, owner, due_on))
+    return _refreshed(recommendation, stored)
 
 
 @transaction.atomic
-def recommendation_delete(*, recommendation: Recommendation, user) -> None:
+def recommendation_delete(*, recommendation: Recommendation, user, expected_version) -> None:
     _require_edit(user, recommendation.inspection)
     _unpublished(recommendation.inspection)
+    recommendation = versions.locked_for_edit(
+        Recommendation,
+        recommendation.pk,
+        version=expected_version,
+        yours=None,
+        what="this recommendation",
+    )
     if _is_last_of_its_cause(recommendation):
         raise FindingsRefused(LAST_RECOMMENDATION)
     recommendation.delete()
@@ -280,7 +336,7 @@ def recommendation_delete(*, recommendation: Recommendation, user) -> None:
 
 @transaction.atomic
 def recommendation_set_status(
-    *, recommendation: Recommendation, user, status: str, note: str = ""
+    *, recommendation: Recommendation, user, status: str, note: str = "", expected_version
 ) -> RecommendationStatusChange:
     """Track a published recommendation: open, in progress, completed or not accepted."""
     access.require(
@@ -296,6 +352,17 @@ def recommendation_set_status(
     if status not in RecommendationStatus.values:
         raise ValidationError({"status": f"{status!r} is not a recommendation status."})
     rec = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if rec.version != expected_version:
+        last = rec.status_changes.last()
+        if (
+            last is not None
+            and (last.changed_by_id, last.to_status, last.note) == (user.pk, status, note)
+            and rec.status == status
+        ):
+            return last  # the same change sent twice (a second click): it is recorded once
+        raise versions.stale(
+            rec, version=expected_version, yours={"status": status}, what="this recommendation"
+        )
     if rec.status == status:
         raise FindingsRefused(
             f"The recommendation is already {RecommendationStatus(status).label.lower()}."
@@ -305,7 +372,7 @@ def recommendation_set_status(
     )
     rec.status = status
     rec.save(update_fields=["status"])
-    recommendation.status = status
+    _refreshed(recommendation, rec)
     return change
 
 
@@ -320,17 +387,34 @@ def area_for_improvement_add(*, inspection, user, text: str, topic: str = ""):
 
 
 @transaction.atomic
-def area_for_improvement_update(*, area: AreaForImprovement, user, text: str, topic: str = ""):
+def area_for_improvement_update(
+    *, area: AreaForImprovement, user, text: str, topic: str = "", expected_version
+):
     _require_edit(user, area.inspection)
     _unpublished(area.inspection)
-    area.text, area.topic = text.strip(), _topic(topic)
-    return _saved(area)
+    values = {"text": text.strip(), "topic": _topic(topic)}
+    stored = versions.locked_for_edit(
+        AreaForImprovement,
+        area.pk,
+        version=expected_version,
+        yours=values,
+        what="this area for improvement",
+    )
+    stored.text, stored.topic = values["text"], values["topic"]
+    return _refreshed(area, _saved(stored))
 
 
 @transaction.atomic
-def area_for_improvement_delete(*, area: AreaForImprovement, user) -> None:
+def area_for_improvement_delete(*, area: AreaForImprovement, user, expected_version) -> None:
     _require_edit(user, area.inspection)
     _unpublished(area.inspection)
+    area = versions.locked_for_edit(
+        AreaForImprovement,
+        area.pk,
+        version=expected_version,
+        yours=None,
+        what="this area for improvement",
+    )
     area.delete()
 
 
@@ -361,23 +445,38 @@ def _follow_up_sync(inspection, reason: str, holds: bool) -> None:
         proposal.save(update_fields=["status"])
 
 
-def _undecided(proposal: FollowUpProposal) -> FollowUpProposal:
-    locked = FollowUpProposal.objects.select_for_update().get(pk=proposal.pk)
+def _undecided(proposal: FollowUpProposal, expected_version, yours) -> FollowUpProposal:
+    locked = versions.locked_for_edit(
+        FollowUpProposal,
+        proposal.pk,
+        version=expected_version,
+        yours=yours,
+        what="this follow-up proposal",
+    )
     if locked.status != ProposalStatus.PROPOSED:
+        if locked.version != expected_version:  # decided the same way by someone since
+            raise versions.stale(
+                locked, version=expected_version, yours=yours, what="this follow-up proposal"
+            )
         raise FindingsRefused(f"This follow-up is {locked.get_status_display().lower()}.")
     return locked
 
 
 @transaction.atomic
 def follow_up_accept(
-    *, proposal: FollowUpProposal, user, fieldwork_starts_on: date, kind: str | None = None
+    *,
+    proposal: FollowUpProposal,
+    user,
+    fieldwork_starts_on: date,
+    kind: str | None = None,
+    expected_version,
 ) -> Inspection:
     """Plan the follow-up inspection in the programme that covers ``fieldwork_starts_on``."""
     access.require(
         access.can_decide_follow_up(user, proposal.inspection),
         "Only a programme manager decides follow-up inspections.",
     )
-    locked = _undecided(proposal)
+    locked = _undecided(proposal, expected_version, {"status": ProposalStatus.ACCEPTED})
     kind = kind or locked.kind
     if kind not in FOLLOW_UP_KINDS:
         raise ValidationError(
@@ -415,14 +514,24 @@ def follow_up_accept(
 
 
 @transaction.atomic
-def follow_up_decline(*, proposal: FollowUpProposal, user, note: str) -> FollowUpProposal:
+def follow_up_decline(
+    *, proposal: FollowUpProposal, user, note: str, expected_version
+) -> FollowUpProposal:
     access.require(
         access.can_decide_follow_up(user, proposal.inspection),
         "Only a programme manager decides follow-up inspections.",
     )
-    locked = _undecided(proposal)
     if not note.strip():
         raise ValidationError({"note": "Say why no follow-up is needed."})
+    declined = {
+        "status": ProposalStatus.DECLINED,
+        "decision_note": note.strip(),
+        "decided_by": user,
+    }
+    stored = FollowUpProposal.objects.get(pk=proposal.pk)
+    if stored.version != expected_version and versions.holds(stored, declined):
+        return stored  # the same decision sent twice: it stands once
+    locked = _undecided(proposal, expected_version, declined)
     locked.status = ProposalStatus.DECLINED
     locked.decision_note = note.strip()
     locked.decided_by = user
@@ -466,14 +575,30 @@ def action_plan_open(*, status_change) -> ActionPlan | None:
 
 @transaction.atomic
 def action_plan_record(
-    *, plan: ActionPlan, user, status: str, received_on: date | None, note: str = ""
+    *,
+    plan: ActionPlan,
+    user,
+    status: str,
+    received_on: date | None,
+    note: str = "",
+    expected_version,
 ) -> ActionPlan:
     """Record the plan's receipt (and whether the inspectorate accepted it)."""
     access.require(
         access.can_track_findings(user, plan.inspection),
         "Only the inspection's team or a programme manager records the action plan.",
     )
-    locked = ActionPlan.objects.select_for_update().get(pk=plan.pk)
+    locked = versions.locked_for_edit(
+        ActionPlan,
+        plan.pk,
+        version=expected_version,
+        yours={
+            "status": status,
+            "received_on": None if status == ActionPlanStatus.AWAITED else received_on,
+            "note": note.strip(),
+        },
+        what="the action plan",
+    )
     if status not in ActionPlanStatus.values:
         raise ValidationError({"status": f"{status!r} is not an action plan status."})
     if status == ActionPlanStatus.AWAITED:

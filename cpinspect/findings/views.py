@@ -6,14 +6,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cpinspect.accounts import access
+from cpinspect.editing import versions
+from cpinspect.editing.forms import create_once, show_stale
 from cpinspect.findings import forms, selectors, services
-from cpinspect.findings.models import ActionPlanStatus, Topic
+from cpinspect.findings.models import (
+    ActionPlanStatus,
+    AreaForImprovement,
+    CauseOfConcern,
+    Recommendation,
+    Topic,
+)
+
+# The hidden fields of safe editing (ADR 0020): not content, not passed to the services as such.
+EDITING_FIELDS = ("version", "submission")
+
+
+def _content(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in EDITING_FIELDS}
 
 
 def _apply(form, error: Exception, fields: dict | None = None) -> None:
@@ -28,6 +44,7 @@ def _apply(form, error: Exception, fields: dict | None = None) -> None:
 
 
 def _form_page(request, inspection, form, *, title, submit, **extra):
+    stale = extra.get("stale")
     return render(
         request,
         extra.pop("template", "findings/form.html"),
@@ -39,7 +56,7 @@ def _form_page(request, inspection, form, *, title, submit, **extra):
             "back": reverse("findings-inspection", args=[inspection.pk]),
             **extra,
         },
-        status=400 if form.errors else 200,
+        status=409 if stale else 400 if form.errors else 200,
     )
 
 
@@ -48,27 +65,76 @@ def _done(request, inspection, message):
     return redirect("findings-inspection", pk=inspection.pk)
 
 
-def _save_or_show(request, inspection, form, save, *, done, fields=None, **page):
+def _save_or_show(request, inspection, form, save, *, done, fields=None, creates=False, **page):
     """On a valid POST, ``save(cleaned_data)`` and back to the findings saying ``done``;
-    otherwise (or when the service refuses) the form page again, with the problems on it."""
+    otherwise (or when the service refuses) the form page again, with the problems on it.
+    ``creates``: once per the form's one-time token (a second click finds the first's row).
+    A save refused because someone else saved first shows both versions (409)."""
     if request.method == "POST" and form.is_valid():
         try:
-            save(form.cleaned_data)
+            if creates:
+                if create_once(request, form, lambda: save(form.cleaned_data)) is not None:
+                    return _done(request, inspection, done)
+            else:
+                save(form.cleaned_data)
+                return _done(request, inspection, done)
+        except versions.StaleEdit as stale:
+            show_stale(form, stale)
+            page["stale"] = stale
         except REFUSALS as refusal:
             _apply(form, refusal, fields)
-        else:
-            return _done(request, inspection, done)
     return _form_page(request, inspection, form, **page)
 
 
-def _delete(request, inspection, delete, *, done):
-    """Run ``delete()``; a refusal goes back to the findings as an error message."""
+def _record(request, inspection, select, model, pk, what):
+    """The record a form or a button is about; one deleted since the page was opened is a
+    ``StaleEdit`` naming who deleted it (to those who may edit findings), not a bare 404."""
+    try:
+        return select(request.user, inspection, pk)
+    except Http404:
+        if (
+            request.method == "POST"
+            and access.can_edit_findings(request.user, inspection)
+            and versions.was_deleted(model, pk, inspection_id=inspection.pk)
+        ):
+            raise versions.deletion(model, pk, what=what, inspection_id=inspection.pk) from None
+        raise
+
+
+def _gone_page(request, inspection, form, gone, **page):
+    """The edit page of a record deleted meanwhile: who deleted it, and what was typed."""
+    form.is_valid()
+    form.add_error(None, gone.summary)  # in the error summary, linked to the account of it
+    return _form_page(request, inspection, form, stale=gone, gone=True, **page)
+
+
+def _version_sent(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def _delete(request, inspection, delete, *, done, back):
+    """Run ``delete()``; a refusal goes back to the findings (or, when someone changed the
+    record meanwhile, to its page) as an error message."""
     try:
         delete()
+    except versions.StaleEdit as stale:
+        if stale.gone:
+            messages.error(request, stale.summary)
+            return redirect("findings-inspection", pk=inspection.pk)
+        messages.error(request, stale.not_deleted)
+        return redirect(back)
     except services.FindingsRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("findings-inspection", pk=inspection.pk)
     return _done(request, inspection, done)
+
+
+def _deleted_meanwhile(request, inspection, gone):
+    messages.error(request, gone.summary)
+    return redirect("findings-inspection", pk=inspection.pk)
 
 
 REFUSALS = services.REFUSALS
@@ -116,9 +182,13 @@ def judgement(request, pk, topic):
         return closed
     grades = selectors.grades_of(selectors.scale_of(inspection))
     # The suggestion is shown, never pre-selected: the lead decides (GOV.UK: no pre-set radios).
-    initial = {}
+    initial = {"version": 0}
     if row.judgement:
-        initial = {"grade": row.judgement.grade, "rationale": row.judgement.rationale}
+        initial = {
+            "grade": row.judgement.grade,
+            "rationale": row.judgement.rationale,
+            "version": row.judgement.version,
+        }
     form = forms.JudgementForm(request.POST or None, grades=grades, initial=initial)
     return _save_or_show(
         request,
@@ -130,6 +200,7 @@ def judgement(request, pk, topic):
             topic=topic,
             grade=data["grade"],
             rationale=data["rationale"],
+            expected_version=data["version"],
         ),
         done=f"Judgement recorded: {Topic(topic).label}.",
         title=f"Judgement: {row.label}",
@@ -161,6 +232,7 @@ def cause_new(request, pk):
             ],
         ),
         done="Cause of concern added with its recommendation.",
+        creates=True,
         title="Add a cause of concern",
         submit="Add the cause of concern",
         intro="A cause of concern always carries at least one recommendation: give the "
@@ -171,22 +243,34 @@ def cause_new(request, pk):
 @login_required
 def cause_edit(request, pk, cause_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
-    cause = selectors.cause_for(request.user, inspection, cause_id)
+    page = {"title": "Change a cause of concern", "submit": "Save"}
+    try:
+        cause = _record(request, inspection, selectors.cause_for, CauseOfConcern, cause_id, CAUSE)
+    except versions.StaleEdit as gone:
+        return _gone_page(
+            request, inspection, forms.CauseOfConcernEditForm(request.POST), gone, **page
+        )
     access.require(access.can_edit_findings(request.user, inspection))
     if closed := _published(request, inspection):
         return closed
-    initial = {"topic": cause.topic, "title": cause.title, "text": cause.text}
+    initial = {
+        "topic": cause.topic,
+        "title": cause.title,
+        "text": cause.text,
+        "version": cause.version,
+    }
     form = forms.CauseOfConcernEditForm(request.POST or None, initial=initial)
     return _save_or_show(
         request,
         inspection,
         form,
-        lambda data: services.cause_of_concern_update(cause=cause, user=request.user, **data),
+        lambda data: services.cause_of_concern_update(
+            cause=cause, user=request.user, expected_version=data["version"], **_content(data)
+        ),
         done="Cause of concern changed.",
-        title="Change a cause of concern",
-        submit="Save",
         delete_url=reverse("findings-cause-delete", args=[inspection.pk, cause.pk]),
         delete_label="Delete the cause of concern and its recommendations",
+        **page,
     )
 
 
@@ -194,15 +278,24 @@ def cause_edit(request, pk, cause_id):
 @require_POST
 def cause_delete(request, pk, cause_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
-    cause = selectors.cause_for(request.user, inspection, cause_id)
+    try:
+        cause = _record(request, inspection, selectors.cause_for, CauseOfConcern, cause_id, CAUSE)
+    except versions.StaleEdit as gone:
+        return _deleted_meanwhile(request, inspection, gone)
     return _delete(
         request,
         inspection,
-        lambda: services.cause_of_concern_delete(cause=cause, user=request.user),
+        lambda: services.cause_of_concern_delete(
+            cause=cause, user=request.user, expected_version=_version_sent(request)
+        ),
         done="Cause of concern and its recommendations deleted.",
+        back=reverse("findings-cause-edit", args=[inspection.pk, cause.pk]),
     )
 
 
+CAUSE = "this cause of concern"
+RECOMMENDATION = "this recommendation"
+AREA = "this area for improvement"
 RECOMMENDATION_FIELDS = {"text": "recommendation"}
 
 
@@ -213,7 +306,7 @@ def recommendation_new(request, pk):
     if closed := _published(request, inspection):
         return closed
     initial = {"cause_of_concern": request.GET.get("cause")} if request.GET.get("cause") else {}
-    form = forms.RecommendationForm(request.POST or None, inspection=inspection, initial=initial)
+    form = forms.NewRecommendationForm(request.POST or None, inspection=inspection, initial=initial)
     return _save_or_show(
         request,
         inspection,
@@ -227,6 +320,7 @@ def recommendation_new(request, pk):
             cause_of_concern=data["cause_of_concern"],
         ),
         done="Recommendation added.",
+        creates=True,
         fields=RECOMMENDATION_FIELDS,
         title="Add a recommendation",
         submit="Add the recommendation",
@@ -239,7 +333,10 @@ def recommendation_detail(request, pk, recommendation_id):
     rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
     published = selectors.is_published(inspection)
     can_track = published and access.can_track_findings(request.user, inspection)
-    form = forms.RecommendationStatusForm(request.POST or None, initial={"status": rec.status})
+    form = forms.RecommendationStatusForm(
+        request.POST or None, initial={"status": rec.status, "version": rec.version}
+    )
+    stale = None
     if request.method == "POST":
         access.require(access.can_track_findings(request.user, inspection))
         if form.is_valid():
@@ -249,7 +346,12 @@ def recommendation_detail(request, pk, recommendation_id):
                     user=request.user,
                     status=form.cleaned_data["status"],
                     note=form.cleaned_data["note"],
+                    expected_version=form.cleaned_data["version"],
                 )
+            except versions.StaleEdit as refusal:
+                stale = refusal
+                show_stale(form, stale)
+                rec.refresh_from_db()
             except REFUSALS as refusal:
                 _apply(form, refusal)
             else:
@@ -270,15 +372,28 @@ def recommendation_detail(request, pk, recommendation_id):
             "working": access.can_see_findings_working(request.user, inspection),
             "can_track": can_track,
             "can_edit": not published and access.can_edit_findings(request.user, inspection),
+            "stale": stale,
         },
-        status=400 if form.errors else 200,
+        status=409 if stale else 400 if form.errors else 200,
     )
 
 
 @login_required
 def recommendation_edit(request, pk, recommendation_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
-    rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
+    page = {"title": "Change a recommendation", "submit": "Save"}
+    try:
+        rec = _record(
+            request,
+            inspection,
+            selectors.recommendation_for,
+            Recommendation,
+            recommendation_id,
+            RECOMMENDATION,
+        )
+    except versions.StaleEdit as gone:
+        form = forms.RecommendationEditForm(request.POST, inspection=inspection)
+        return _gone_page(request, inspection, form, gone, **page)
     access.require(access.can_edit_findings(request.user, inspection))
     if closed := _published(request, inspection):
         return closed
@@ -287,8 +402,11 @@ def recommendation_edit(request, pk, recommendation_id):
         "recommendation": rec.text,
         "owner": rec.owner,
         "due_on": rec.due_on,
+        "version": rec.version,
     }
-    form = forms.RecommendationForm(request.POST or None, inspection=inspection, initial=initial)
+    form = forms.RecommendationEditForm(
+        request.POST or None, inspection=inspection, initial=initial
+    )
     return _save_or_show(
         request,
         inspection,
@@ -300,13 +418,13 @@ def recommendation_edit(request, pk, recommendation_id):
             owner=data["owner"],
             due_on=data["due_on"],
             cause_of_concern=data["cause_of_concern"],
+            expected_version=data["version"],
         ),
         done="Recommendation changed.",
         fields=RECOMMENDATION_FIELDS,
-        title="Change a recommendation",
-        submit="Save",
         delete_url=reverse("findings-recommendation-delete", args=[inspection.pk, rec.pk]),
         delete_label="Delete the recommendation",
+        **page,
     )
 
 
@@ -314,12 +432,25 @@ def recommendation_edit(request, pk, recommendation_id):
 @require_POST
 def recommendation_delete(request, pk, recommendation_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
-    rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
+    try:
+        rec = _record(
+            request,
+            inspection,
+            selectors.recommendation_for,
+            Recommendation,
+            recommendation_id,
+            RECOMMENDATION,
+        )
+    except versions.StaleEdit as gone:
+        return _deleted_meanwhile(request, inspection, gone)
     return _delete(
         request,
         inspection,
-        lambda: services.recommendation_delete(recommendation=rec, user=request.user),
+        lambda: services.recommendation_delete(
+            recommendation=rec, user=request.user, expected_version=_version_sent(request)
+        ),
         done="Recommendation deleted.",
+        back=reverse("findings-recommendation-edit", args=[inspection.pk, rec.pk]),
     )
 
 
@@ -329,15 +460,16 @@ def area_new(request, pk):
     access.require(access.can_edit_findings(request.user, inspection))
     if closed := _published(request, inspection):
         return closed
-    form = forms.AreaForImprovementForm(request.POST or None)
+    form = forms.NewAreaForImprovementForm(request.POST or None)
     return _save_or_show(
         request,
         inspection,
         form,
         lambda data: services.area_for_improvement_add(
-            inspection=inspection, user=request.user, **data
+            inspection=inspection, user=request.user, **_content(data)
         ),
         done="Area for improvement added.",
+        creates=True,
         title="Add an area for improvement",
         submit="Add the area for improvement",
         intro="A lesser shortfall: it has no owner, due date or status.",
@@ -347,23 +479,30 @@ def area_new(request, pk):
 @login_required
 def area_edit(request, pk, area_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
-    area = selectors.area_for(request.user, inspection, area_id)
+    page = {"title": "Change an area for improvement", "submit": "Save"}
+    try:
+        area = _record(request, inspection, selectors.area_for, AreaForImprovement, area_id, AREA)
+    except versions.StaleEdit as gone:
+        form = forms.AreaForImprovementEditForm(request.POST)
+        return _gone_page(request, inspection, form, gone, **page)
     access.require(access.can_edit_findings(request.user, inspection))
     if closed := _published(request, inspection):
         return closed
-    form = forms.AreaForImprovementForm(
-        request.POST or None, initial={"topic": area.topic, "text": area.text}
+    form = forms.AreaForImprovementEditForm(
+        request.POST or None,
+        initial={"topic": area.topic, "text": area.text, "version": area.version},
     )
     return _save_or_show(
         request,
         inspection,
         form,
-        lambda data: services.area_for_improvement_update(area=area, user=request.user, **data),
+        lambda data: services.area_for_improvement_update(
+            area=area, user=request.user, expected_version=data["version"], **_content(data)
+        ),
         done="Area for improvement changed.",
-        title="Change an area for improvement",
-        submit="Save",
         delete_url=reverse("findings-area-delete", args=[inspection.pk, area.pk]),
         delete_label="Delete the area for improvement",
+        **page,
     )
 
 
@@ -371,12 +510,18 @@ def area_edit(request, pk, area_id):
 @require_POST
 def area_delete(request, pk, area_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
-    area = selectors.area_for(request.user, inspection, area_id)
+    try:
+        area = _record(request, inspection, selectors.area_for, AreaForImprovement, area_id, AREA)
+    except versions.StaleEdit as gone:
+        return _deleted_meanwhile(request, inspection, gone)
     return _delete(
         request,
         inspection,
-        lambda: services.area_for_improvement_delete(area=area, user=request.user),
+        lambda: services.area_for_improvement_delete(
+            area=area, user=request.user, expected_version=_version_sent(request)
+        ),
         done="Area for improvement deleted.",
+        back=reverse("findings-area-edit", args=[inspection.pk, area.pk]),
     )
 
 
@@ -389,20 +534,39 @@ def follow_up_accept(request, pk, proposal_id):
         "Only a programme manager decides follow-up inspections.",
     )
     window = selectors.proposal_window(proposal, selectors.published_on(inspection))
-    initial = {"kind": proposal.kind, "fieldwork_starts_on": window[0] if window else None}
+    initial = {
+        "kind": proposal.kind,
+        "fieldwork_starts_on": window[0] if window else None,
+        "version": proposal.version,
+    }
     form = forms.AcceptFollowUpForm(request.POST or None, initial=initial)
+    stale = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            follow_up = services.follow_up_accept(
-                proposal=proposal, user=request.user, **form.cleaned_data
+            outcome = create_once(
+                request,
+                form,
+                lambda: services.follow_up_accept(
+                    proposal=proposal,
+                    user=request.user,
+                    kind=data["kind"],
+                    fieldwork_starts_on=data["fieldwork_starts_on"],
+                    expected_version=data["version"],
+                ),
             )
+        except versions.StaleEdit as refusal:
+            stale = refusal
+            show_stale(form, stale)
         except REFUSALS as refusal:
             _apply(form, refusal)
         else:
-            messages.success(
-                request, f"{follow_up.get_kind_display()} planned in {follow_up.programme}."
-            )
-            return redirect("inspection-detail", pk=follow_up.pk)
+            if outcome is not None:
+                follow_up = outcome.obj
+                messages.success(
+                    request, f"{follow_up.get_kind_display()} planned in {follow_up.programme}."
+                )
+                return redirect("inspection-detail", pk=follow_up.pk)
     return _form_page(
         request,
         inspection,
@@ -412,6 +576,7 @@ def follow_up_accept(request, pk, proposal_id):
         template="findings/follow_up_form.html",
         proposal=proposal,
         window=window,
+        stale=stale,
     )
 
 
@@ -423,13 +588,16 @@ def follow_up_decline(request, pk, proposal_id):
         access.can_decide_follow_up(request.user, inspection),
         "Only a programme manager decides follow-up inspections.",
     )
-    form = forms.DeclineFollowUpForm(request.POST or None)
+    form = forms.DeclineFollowUpForm(request.POST or None, initial={"version": proposal.version})
     return _save_or_show(
         request,
         inspection,
         form,
         lambda data: services.follow_up_decline(
-            proposal=proposal, user=request.user, note=data["note"]
+            proposal=proposal,
+            user=request.user,
+            note=data["note"],
+            expected_version=data["version"],
         ),
         done="Follow-up declined.",
         title="Decline the follow-up",
@@ -448,7 +616,12 @@ def action_plan(request, pk):
         plan is not None and access.can_track_findings(request.user, inspection),
         "The action plan is recorded after publication, by the team or a programme manager.",
     )
-    initial = {"status": plan.status, "received_on": plan.received_on, "note": plan.note}
+    initial = {
+        "status": plan.status,
+        "received_on": plan.received_on,
+        "note": plan.note,
+        "version": plan.version,
+    }
     if plan.status == ActionPlanStatus.AWAITED:
         initial["status"] = ActionPlanStatus.RECEIVED
     form = forms.ActionPlanForm(request.POST or None, initial=initial)
@@ -456,7 +629,9 @@ def action_plan(request, pk):
         request,
         inspection,
         form,
-        lambda data: services.action_plan_record(plan=plan, user=request.user, **data),
+        lambda data: services.action_plan_record(
+            plan=plan, user=request.user, expected_version=data["version"], **_content(data)
+        ),
         done="Action plan recorded.",
         title="Record the action plan",
         submit="Save",

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cpinspect.accounts.models import User
+from cpinspect.editing.forms import CreatesRecord
 from cpinspect.programmes.models import InspectionType, Programme, TeamRole
 from cpinspect.programmes.services import TEAM_PLACE_ROLES
 from cpinspect.registry.models import Council, Force, Inspectorate
@@ -11,7 +12,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(CreatesRecord):
     programme = forms.ModelChoiceField(Programme.objects.all(), empty_label="Choose a programme")
     kind = forms.ChoiceField(label="Type of inspection", choices=InspectionType.choices)
     force = forms.ModelChoiceField(
@@ -63,7 +64,7 @@ class InspectionForm(forms.Form):
         return data
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(CreatesRecord):
     user = forms.ModelChoiceField(
         User.objects.none(), label="Person", empty_label="Choose a person"
     )

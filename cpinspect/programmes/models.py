@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from cpinspect.audittrail.tracking import track_changes
+from cpinspect.editing.models import Versioned
 
 
 class Status(models.TextChoices):
@@ -48,7 +49,7 @@ DEFAULT_FIELDWORK_DAYS = {
 
 
 @track_changes()
-class Programme(models.Model):
+class Programme(Versioned):
     name = models.CharField(max_length=60, unique=True, help_text='e.g. "2016/17"')
     starts_on = models.DateField()
     ends_on = models.DateField()
@@ -68,7 +69,7 @@ class Programme(models.Model):
 
 
 @track_changes()
-class Inspection(models.Model):
+class Inspection(Versioned):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="inspections")
     kind = models.CharField(max_length=32, choices=InspectionType.choices)
     force = models.ForeignKey(

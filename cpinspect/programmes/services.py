@@ -8,6 +8,7 @@ from django.db import transaction
 
 from cpinspect.accounts import access
 from cpinspect.accounts.models import Role
+from cpinspect.editing import races, versions
 from cpinspect.programmes import lifecycle, readiness
 from cpinspect.programmes.models import (
     DEFAULT_FIELDWORK_DAYS,
@@ -113,10 +114,50 @@ def team_member_add(*, inspection, user, role) -> TeamMember:
         and not inspection.partner_inspectorates.filter(pk=user.inspectorate_id).exists()
     ):
         raise ValidationError(f"{user.inspectorate} is not a partner in this inspection.")
+    _refuse_taken_place(inspection, user, role)
     member = TeamMember(inspection=inspection, user=user, role=role)
-    member.full_clean()
-    member.save()
+    # the places are checked above and by the index below, each with a message in words
+    member.full_clean(validate_unique=False, validate_constraints=False)
+    # Two people adding at once both pass the checks above; the unique index lets one in.
+    with races.unique_as(
+        {
+            "one_place_per_role": lambda: _already_there(user, role),
+            "one_lead_per_inspection": lambda: _lead_taken(inspection),
+        }
+    ):
+        member.save()
     return member
+
+
+def _refuse_taken_place(inspection, user, role) -> None:
+    if TeamMember.objects.filter(inspection=inspection, user=user, role=role).exists():
+        raise _already_there(user, role)
+    if (
+        role == TeamRole.LEAD
+        and TeamMember.objects.filter(inspection=inspection, role=TeamRole.LEAD).exists()
+    ):
+        raise _lead_taken(inspection)
+
+
+def _already_there(user, role) -> ValidationError:
+    place = TeamRole(role).label.lower()
+    article = "an" if place[0] in "aeiou" else "a"
+    return ValidationError(
+        {"user": f"{user.full_name} is already on this team as {article} {place}."}
+    )
+
+
+def _lead_taken(inspection) -> ValidationError:
+    lead = TeamMember.objects.select_related("user").filter(
+        inspection=inspection, role=TeamRole.LEAD
+    )
+    name = lead[0].user.full_name if lead else "Someone"
+    return ValidationError(
+        {
+            "role": f"{name} is already the lead inspector of this inspection: "
+            "remove them from the team first to change the lead."
+        }
+    )
 
 
 @transaction.atomic
@@ -164,6 +205,7 @@ def inspection_transition(
     note: str = "",
     reason: str = "",
     outstanding_seen: str | None = None,
+    seen_version: int | None = None,
 ) -> StatusChange:
     """Move an inspection to ``target``, or refuse with a clear message and change nothing.
 
@@ -172,8 +214,14 @@ def inspection_transition(
     always needs a reason. ``outstanding_seen`` is the ``readiness.fingerprint`` of the list
     the person saw when they wrote their reason; if the list is different now the move is
     refused (``OutstandingChanged``), so a reason is never recorded against work it was not
-    written about. Without it (the demo, the shell) the reason covers what is outstanding."""
+    written about. Without it (the demo, the shell) the reason covers what is outstanding.
+
+    ``seen_version``: the inspection's version on the page the person moved it from; if it
+    has changed since, the move is refused with ``versions.StaleEdit`` naming who changed it.
+    Moves made by the services themselves (a report's publication, the demo) pass none."""
     locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if seen_version is not None:
+        versions.check(locked, version=seen_version, yours=None, what="this inspection")
     source = locked.status
     preview = transition_preview(inspection=locked, target=target, user=user)
     move, outstanding = preview.move, preview.outstanding

@@ -6,6 +6,7 @@ those files, so a lasting correction belongs in the files (``registry/data``) as
 
 from django.contrib import admin
 
+from cpinspect.editing.admin import VersionedAdmin
 from cpinspect.registry.models import (
     Council,
     Force,
@@ -16,7 +17,7 @@ from cpinspect.registry.models import (
 
 
 @admin.register(Inspectorate)
-class InspectorateAdmin(admin.ModelAdmin):
+class InspectorateAdmin(VersionedAdmin):
     list_display = ["name", "short_name", "code", "is_lead", "left_joint_programme_on"]
     list_filter = ["is_lead"]
     search_fields = ["name", "short_name", "code"]
@@ -35,7 +36,7 @@ class CouncilInline(admin.TabularInline):
 
 
 @admin.register(Force)
-class ForceAdmin(admin.ModelAdmin):
+class ForceAdmin(VersionedAdmin):
     list_display = ["name", "code", "country"]
     list_filter = ["country"]
     search_fields = ["name", "code"]
@@ -43,7 +44,7 @@ class ForceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(VersionedAdmin):
     list_display = ["name", "code", "country", "force"]
     list_filter = ["country", "force"]
     list_select_related = ["force"]
@@ -52,7 +53,7 @@ class CouncilAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublishedGrade)
-class PublishedGradeAdmin(admin.ModelAdmin):
+class PublishedGradeAdmin(VersionedAdmin):
     list_display = ["force", "assessment", "question", "grade", "stated_as", "published_on"]
     list_filter = ["year", "assessment", "grade", "scale", "stated_as"]
     list_select_related = ["force"]
@@ -61,7 +62,7 @@ class PublishedGradeAdmin(admin.ModelAdmin):
 
 
 @admin.register(NationalGradeTotal)
-class NationalGradeTotalAdmin(admin.ModelAdmin):
+class NationalGradeTotalAdmin(VersionedAdmin):
     list_display = ["assessment", "question", "grade", "forces", "year"]
     list_filter = ["year", "assessment", "scale", "grade"]
     search_fields = ["assessment", "question", "source"]

@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from cpinspect.audittrail.tracking import track_changes
+from cpinspect.editing.models import Versioned
 
 
 class Country(models.TextChoices):
@@ -44,7 +45,7 @@ SCALE_GRADES = {
 
 
 @track_changes()
-class Inspectorate(models.Model):
+class Inspectorate(Versioned):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=40)
@@ -71,7 +72,7 @@ force_code_validator = RegexValidator(
 
 
 @track_changes()
-class Force(models.Model):
+class Force(Versioned):
     code = models.CharField(max_length=9, unique=True, validators=[force_code_validator])
     name = models.CharField(max_length=100, unique=True)
     country = models.CharField(max_length=10, choices=Country.choices)
@@ -84,7 +85,7 @@ class Force(models.Model):
 
 
 @track_changes()
-class Council(models.Model):
+class Council(Versioned):
     """An upper-tier council: the children's services authority for its area."""
 
     code = models.CharField(max_length=9, unique=True)
@@ -101,7 +102,7 @@ class Council(models.Model):
 
 
 @track_changes()
-class PublishedGrade(models.Model):
+class PublishedGrade(Versioned):
     """A grade a force received in a published assessment, with where it was stated."""
 
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="published_grades")
@@ -129,7 +130,7 @@ class PublishedGrade(models.Model):
 
 
 @track_changes()
-class NationalGradeTotal(models.Model):
+class NationalGradeTotal(Versioned):
     """Published national counts of forces by grade, where the force-level list is incomplete."""
 
     assessment = models.CharField(max_length=120)

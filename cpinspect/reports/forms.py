@@ -3,10 +3,11 @@ rules again."""
 
 from django import forms
 
+from cpinspect.editing.forms import CreatesRecord
 from cpinspect.reports import content
 
 
-class CommentForm(forms.Form):
+class CommentForm(CreatesRecord):
     section = forms.ChoiceField(
         label="Section",
         choices=[("summary", "Summary")]
@@ -30,7 +31,7 @@ class ResponseForm(forms.Form):
     )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(CreatesRecord):
     note = forms.CharField(
         label="What the correction changes",
         help_text="This is published with the new version.",
@@ -40,7 +41,7 @@ class CorrectionForm(forms.Form):
     )
 
 
-class ThematicForm(forms.Form):
+class ThematicForm(CreatesRecord):
     title = forms.CharField(
         label="Title",
         max_length=300,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cpinspect.accounts import access
+from cpinspect.editing.versions import when_text
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Inspection, Status
 from cpinspect.reports import content, guard, integrity, rendering
@@ -32,6 +33,20 @@ BUILDABLE = [Status.MODERATION, Status.REPORTING]
 
 class ReportRefused(Exception):
     """A change the rules do not allow; the message says why, for the person asking."""
+
+
+def _refuse_if_rebuilt(report: Report, seen_sha256: str | None, doing: str) -> None:
+    """A report is not edited field by field: its snapshot is built. ``seen_sha256`` is the
+    snapshot's hash on the page the person acted from (``None``: no page); a build since then
+    means they would send or publish what they have not read (ADR 0020)."""
+    if seen_sha256 is None or seen_sha256 == report.data_sha256:
+        return
+    if not seen_sha256:
+        raise ReportRefused(f"This page is out of date: {doing}. Open the report again first.")
+    raise ReportRefused(
+        f"{report.built_by.full_name} built this report again {when_text(report.built_at)}, "
+        f"after you opened the page: {doing}. Read it again first."
+    )
 
 
 def _stamp(report: Report, status: str, when) -> rendering.Stamp:
@@ -153,7 +168,13 @@ def _open_report(inspection, status) -> Report | None:
 
 @transaction.atomic
 def report_send_for_factual_accuracy(
-    *, report: Report, user, note: str = "", reason: str = "", outstanding_seen=None
+    *,
+    report: Report,
+    user,
+    note: str = "",
+    reason: str = "",
+    outstanding_seen=None,
+    seen_sha256: str | None = None,
 ) -> Report:
     """The draft goes to the force's liaison officer: the inspection moves to factual
     accuracy (the lead's move), and ``signals.py`` moves the draft with it. With work
@@ -165,8 +186,10 @@ def report_send_for_factual_accuracy(
         "Only the inspection's lead inspector sends the draft to the force.",
     )
     locked = _locked_inspection(report.inspection)
-    if report.status != ReportStatus.DRAFT:
+    stored = Report.objects.select_for_update().get(pk=report.pk)
+    if stored.status != ReportStatus.DRAFT:
         raise ReportRefused("Only a draft is sent for the factual accuracy check.")
+    _refuse_if_rebuilt(stored, seen_sha256, "nothing was sent")
     if locked.status == Status.MODERATION:
         raise ReportRefused("Start reporting first: the case files are still being moderated.")
     try:
@@ -274,7 +297,13 @@ def _publish_in_place(report: Report, user, when) -> Report:
 
 @transaction.atomic
 def report_publish(
-    *, report: Report, user, note: str = "", reason: str = "", outstanding_seen=None
+    *,
+    report: Report,
+    user,
+    note: str = "",
+    reason: str = "",
+    outstanding_seen=None,
+    seen_sha256: str | None = None,
 ) -> Report:
     """Publish: for a force report, the inspection's move to published (a programme manager's),
     which ``signals.py`` turns into the report's publication (the snapshot the force checked,
@@ -284,9 +313,10 @@ def report_publish(
         "Only a programme manager publishes a report.",
     )
     if report.kind == ReportKind.THEMATIC:
-        return _thematic_publish(report, user)
+        return _thematic_publish(report, user, seen_sha256)
     locked = _locked_inspection(report.inspection)
     report = Report.objects.select_for_update().get(pk=report.pk)
+    _refuse_if_rebuilt(report, seen_sha256, "nothing was published")
     if report.status != ReportStatus.FACTUAL_ACCURACY:
         raise ReportRefused(
             "A report is published after the force's factual accuracy check: send the draft "
@@ -330,6 +360,13 @@ def report_correct(*, report: Report, user, note: str) -> Report:
     if not note.strip():
         raise ValidationError({"note": "Say what the correction changes."})
     old = Report.objects.select_for_update().get(pk=report.pk)
+    if old.status == ReportStatus.SUPERSEDED and hasattr(old, "correction"):
+        newer = old.correction
+        raise ReportRefused(
+            f"{newer.published_by.full_name} published version {newer.version} (a correction) "
+            f"{when_text(newer.published_at)}, after you opened the page: nothing was published. "
+            f"Correct version {newer.version} instead, if it still needs it."
+        )
     if old.status != ReportStatus.PUBLISHED:
         raise ReportRefused("Only the current published version can be corrected.")
     now = timezone.now()
@@ -399,9 +436,10 @@ def thematic_build(*, user, inspections, title: str) -> Report:
     return report
 
 
-def _thematic_publish(report: Report, user) -> Report:
+def _thematic_publish(report: Report, user, seen_sha256=None) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
+        _refuse_if_rebuilt(locked, seen_sha256, "nothing was published")
         if locked.status != ReportStatus.DRAFT:
             raise ReportRefused("Only a draft thematic report can be published.")
         unpublished = [

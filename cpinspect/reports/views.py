@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
+from cpinspect.editing.forms import create_once
 from cpinspect.findings import disclosure
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Status
@@ -56,6 +57,12 @@ def report_list(request):
 def report_detail(request, pk):
     report = selectors.report_for(request.user, pk)
     _log(request, report, AccessAction.VIEW)
+    return _report_page(request, report)
+
+
+def _report_page(request, report, comment_form=None, status=200):
+    """The report's page; ``comment_form``: a comment that was not taken, shown again with
+    its problems and what was typed."""
     user = request.user
     inspection = report.inspection
     comments = selectors.comments_for(user, report)
@@ -67,7 +74,8 @@ def report_detail(request, pk):
         "comments": comments,
         "show_comments": access.can_see_report_comments(user, report),
         "section_titles": {"summary": "Summary", **content.SECTION_TITLES},
-        "comment_form": CommentForm() if access.can_comment_on_report(user, report) else None,
+        "comment_form": comment_form
+        or (CommentForm() if access.can_comment_on_report(user, report) else None),
         "can_answer": report.status in (ReportStatus.DRAFT, ReportStatus.FACTUAL_ACCURACY)
         and access.can_answer_report_comments(user, report),
         "can_rebuild": report.status == ReportStatus.DRAFT
@@ -88,7 +96,7 @@ def report_detail(request, pk):
         "can_correct": report.status == ReportStatus.PUBLISHED
         and access.can_correct_report(user, report),
     }
-    return render(request, "reports/report_page.html", context)
+    return render(request, "reports/report_page.html", context, status=status)
 
 
 @require_safe
@@ -146,7 +154,10 @@ def report_send(request, pk):
     report = selectors.report_for(request.user, pk)
     try:
         services.report_send_for_factual_accuracy(
-            report=report, user=request.user, note=request.POST.get("note", "")
+            report=report,
+            user=request.user,
+            note=request.POST.get("note", ""),
+            seen_sha256=request.POST.get("data_sha256", ""),
         )
     except programme_services.ReasonRequired:
         return _confirm_move(report, Status.FACTUAL_ACCURACY)
@@ -162,7 +173,11 @@ def report_send(request, pk):
 def report_publish(request, pk):
     report = selectors.report_for(request.user, pk)
     try:
-        report = services.report_publish(report=report, user=request.user)
+        report = services.report_publish(
+            report=report,
+            user=request.user,
+            seen_sha256=request.POST.get("data_sha256", ""),
+        )
     except programme_services.ReasonRequired:
         return _confirm_move(report, Status.PUBLISHED)
     except (services.ReportRefused, guard.LeakFound) as refused:
@@ -182,18 +197,25 @@ def report_comment(request, pk):
     )
     form = CommentForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            services.report_comment_add(report=report, user=request.user, **form.cleaned_data)
-        except (services.ReportRefused, ValidationError) as refused:
-            _refused(request, refused)
+            outcome = create_once(
+                request,
+                form,
+                lambda: services.report_comment_add(
+                    report=report, user=request.user, section=data["section"], text=data["text"]
+                ),
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        except services.ReportRefused as refused:
+            form.add_error(None, str(refused))
         else:
-            messages.success(request, "Your comment is recorded.")
-            return redirect("report-detail", pk=report.pk)
-    else:
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, problem)
-    return redirect("report-detail", pk=report.pk)
+            if outcome is not None:
+                messages.success(request, "Your comment is recorded.")
+                return redirect("report-detail", pk=report.pk)
+    # not taken: the page again, with the problem and what was typed (nothing is lost)
+    return _report_page(request, report, comment_form=form, status=400)
 
 
 @login_required
@@ -229,14 +251,21 @@ def report_correct(request, pk):
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.report_correct(
-                report=report, user=request.user, note=form.cleaned_data["note"]
+            outcome = create_once(
+                request,
+                form,
+                lambda: services.report_correct(
+                    report=report, user=request.user, note=form.cleaned_data["note"]
+                ),
             )
-        except (services.ReportRefused, guard.LeakFound, ValidationError) as refused:
-            _refused(request, refused)
-            return redirect("report-detail", pk=report.pk)
-        messages.success(request, f"Version {new.version} is published.")
-        return redirect("report-detail", pk=new.pk)
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        except (services.ReportRefused, guard.LeakFound) as refused:
+            form.add_error(None, str(refused))  # the note stays in the form
+        else:
+            if outcome is not None:
+                messages.success(request, f"Version {outcome.obj.version} is published.")
+                return redirect("report-detail", pk=outcome.obj.pk)
     return render(
         request,
         "reports/correct_form.html",
@@ -252,16 +281,23 @@ def thematic_new(request):
     form = ThematicForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.thematic_build(
-                user=request.user,
-                inspections=list(form.cleaned_data["inspections"]),
-                title=form.cleaned_data["title"],
+            outcome = create_once(
+                request,
+                form,
+                lambda: services.thematic_build(
+                    user=request.user,
+                    inspections=list(form.cleaned_data["inspections"]),
+                    title=form.cleaned_data["title"],
+                ),
             )
-        except (services.ReportRefused, guard.LeakFound, ValidationError) as refused:
-            _refused(request, refused)
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        except (services.ReportRefused, guard.LeakFound) as refused:
+            form.add_error(None, str(refused))
         else:
-            messages.success(request, "The draft thematic report is built.")
-            return redirect("report-detail", pk=report.pk)
+            if outcome is not None:
+                messages.success(request, "The draft thematic report is built.")
+                return redirect("report-detail", pk=outcome.obj.pk)
     return render(
         request,
         "reports/thematic_form.html",

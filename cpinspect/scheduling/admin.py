@@ -3,11 +3,12 @@ record absences on the planning pages). Plans are read on the planning pages, ne
 
 from django.contrib import admin
 
+from cpinspect.editing.admin import VersionedAdmin
 from cpinspect.scheduling.models import Absence, InspectorProfile
 
 
 @admin.register(InspectorProfile)
-class InspectorProfileAdmin(admin.ModelAdmin):
+class InspectorProfileAdmin(VersionedAdmin):
     list_display = ["user", "home_region", "part_time_fraction", "specialisms"]
     list_filter = ["home_region"]
     search_fields = ["user__full_name", "user__email"]
@@ -16,7 +17,7 @@ class InspectorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Absence)
-class AbsenceAdmin(admin.ModelAdmin):
+class AbsenceAdmin(VersionedAdmin):
     list_display = ["user", "kind", "starts_on", "ends_on"]
     list_filter = ["kind"]
     search_fields = ["user__full_name"]

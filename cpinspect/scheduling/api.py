@@ -10,6 +10,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from cpinspect.accounts import access
+from cpinspect.editing import api as editing
 from cpinspect.scheduling import selectors, services
 from cpinspect.scheduling.priorities import force_priorities
 from cpinspect.scheduling.solver import SolveParams
@@ -72,6 +73,12 @@ def priorities(request, pk):
 
 class SolveRequest(serializers.Serializer):
     replan = serializers.BooleanField(default=False)
+    published = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="A re-plan: the id of the published plan it re-plans (0: none); required.",
+    )
     reason = serializers.CharField(default="", allow_blank=True, max_length=300)
     time_limit = serializers.IntegerField(default=20, min_value=1, max_value=60)
     max_concurrent = serializers.IntegerField(required=False, min_value=1, max_value=10)
@@ -104,20 +111,41 @@ def plans(request, pk):
     body = SolveRequest(data=request.data)
     body.is_valid(raise_exception=True)
     data = body.validated_data
+    if data["replan"] and data.get("published") is None:
+        raise editing.PreconditionRequired(PUBLISHED_REQUIRED)
     try:
-        version = services.plan_solve(
-            programme=programme,
-            user=request.user,
-            replan=data["replan"],
-            reason=data["reason"],
-            params=SolveParams(time_limit=float(data["time_limit"])),
-            max_concurrent=data.get("max_concurrent"),
-            deadlines=data["deadlines"],
-            via="api",
+        outcome = editing.create_once(
+            request,
+            lambda: services.plan_solve(
+                programme=programme,
+                user=request.user,
+                replan=data["replan"],
+                reason=data["reason"],
+                params=SolveParams(time_limit=float(data["time_limit"])),
+                max_concurrent=data.get("max_concurrent"),
+                deadlines=data["deadlines"],
+                via="api",
+                seen_published=data.get("published"),
+            ),
         )
     except services.PlanError as error:
         return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-    return Response(_version_detail(version), status=status.HTTP_201_CREATED)
+    return editing.created(_version_detail(outcome.obj), outcome)
+
+
+PUBLISHED_REQUIRED = (
+    'Send "published": the id of the published plan you mean to re-plan or replace (0: none), '
+    "so that a plan published meanwhile is not replaced unseen."
+)
+
+
+class PublishRequest(serializers.Serializer):
+    published = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="The id of the published plan this one replaces (0: none); required.",
+    )
 
 
 @extend_schema(responses=ANY, summary="A plan version: provenance, assignments and changes")
@@ -126,14 +154,25 @@ def plan_detail(request, pk):
     return Response(_version_detail(selectors.plan_version_for(request.user, pk)))
 
 
-@extend_schema(request=None, responses=ANY, summary="Publish a draft plan version")
+@extend_schema(request=PublishRequest, responses=ANY, summary="Publish a draft plan version")
 @api_view(["POST"])
 def plan_publish(request, pk):
     version = selectors.plan_version_for(request.user, pk)
     if not access.can_plan_programmes(request.user):
         raise PermissionDenied("Only a programme manager can publish a plan.")
+    body = PublishRequest(data=request.data)
+    body.is_valid(raise_exception=True)
+    seen = body.validated_data.get("published")
+    if seen is None:
+        raise editing.PreconditionRequired(PUBLISHED_REQUIRED)
     try:
-        version = services.plan_publish(version=version, user=request.user)
+        version = services.plan_publish(version=version, user=request.user, seen_published=seen)
+    except services.PlanStale as stale:  # with the plan published now, as the client must see
+        now = services.published_plan(version.programme)
+        return Response(
+            {"detail": str(stale), "current": _version_summary(now) if now else None},
+            status=status.HTTP_409_CONFLICT,
+        )
     except services.PlanError as error:
         return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
     return Response(_version_detail(version))

@@ -5,6 +5,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from cpinspect.audittrail.tracking import track_changes
+from cpinspect.editing.models import Versioned
 from cpinspect.scheduling.problem import REGION_CENTRES, THEME_LABELS
 
 SPECIALISM_CHOICES = list(THEME_LABELS.items())
@@ -12,7 +13,7 @@ REGION_CHOICES = [(r, r) for r in REGION_CENTRES]
 
 
 @track_changes()
-class InspectorProfile(models.Model):
+class InspectorProfile(Versioned):
     """What the planner needs to know about an inspector (lead inspectors lead)."""
 
     user = models.OneToOneField(
@@ -49,7 +50,7 @@ class AbsenceKind(models.TextChoices):
 
 
 @track_changes()
-class Absence(models.Model):
+class Absence(Versioned):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences"
     )

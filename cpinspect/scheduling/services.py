@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cpinspect.accounts import access
+from cpinspect.editing.versions import when_text
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import (
     DEFAULT_FIELDWORK_DAYS,
@@ -41,6 +42,28 @@ from cpinspect.scheduling.solver import SolveParams, solve
 
 class PlanError(Exception):
     """A planning request that cannot be carried out; the message says why."""
+
+
+class PlanStale(PlanError):
+    """The programme's published plan is not the one the page showed (ADR 0020)."""
+
+
+def _refuse_if_published_moved(programme, seen_published: int | None, doing: str) -> None:
+    """``seen_published``: the id of the published plan the page showed (0: none); ``None``
+    when no page is involved. Another publication since refuses the request, naming it."""
+    if seen_published is None:
+        return
+    current = published_plan(programme)
+    if (current.pk if current else 0) == seen_published:
+        return
+    if current is None:
+        raise PlanStale(f"The published plan changed after you opened this page: {doing}.")
+    by = current.published_by.full_name if current.published_by else "The system"
+    when = when_text(current.published_at) if current.published_at else "since"
+    raise PlanStale(
+        f"{by} published plan version {current.number} {when}, after you opened this page: "
+        f"{doing}. Look at version {current.number} first."
+    )
 
 
 @transaction.atomic
@@ -83,16 +106,21 @@ def plan_solve(
     deadlines: dict | None = None,
     progress=None,
     via: str = "web",
+    seen_published: int | None = None,
 ) -> PlanVersion:
     """Solve the programme into a new draft version (or a stored 'no plan possible' version).
 
     With ``replan`` the published plan is kept as far as possible and the result lists exactly
-    what moved. ``user`` is None only on the command line, which is an operator's tool.
+    what moved; ``seen_published`` (pages and the API) is the published plan the person meant
+    to re-plan, refused if another has been published since. ``user`` is None only on the
+    command line, which is an operator's tool.
     """
     if user is not None:
         access.require(access.can_plan_programmes(user), "Only a programme manager can plan.")
     as_of = as_of or timezone.localdate()
     params = params or SolveParams()
+    if replan:
+        _refuse_if_published_moved(programme, seen_published, "nothing was re-planned")
     baseline_version = published_plan(programme) if replan else None
     if replan and baseline_version is None:
         raise PlanError("There is no published plan to re-plan; solve and publish one first.")
@@ -199,11 +227,17 @@ def _fieldwork_dates(task, slot):
 
 
 @transaction.atomic
-def plan_publish(*, version: PlanVersion, user) -> PlanVersion:
+def plan_publish(*, version: PlanVersion, user, seen_published: int | None = None) -> PlanVersion:
     """Publish a draft: the previous published version is superseded (and kept), the diff from
-    it is stored, and the planned inspections take the plan's dates and teams."""
+    it is stored, and the planned inspections take the plan's dates and teams.
+
+    One publication at a time per programme (its row is locked): two at once would both
+    supersede the same plan, and the second would break the one-published-plan rule.
+    ``seen_published``: the published plan the page showed (0: none), checked under the lock."""
     access.require(access.can_plan_programmes(user), "Only a programme manager can publish a plan.")
+    Programme.objects.select_for_update().get(pk=version.programme_id)
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    _refuse_if_published_moved(version.programme, seen_published, "nothing was published")
     if version.state != PlanState.DRAFT:
         raise PlanError(
             f"Only a draft can be published; this plan is {version.get_state_display().lower()}."

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from cpinspect.accounts import access
 from cpinspect.accounts.models import Role, User
+from cpinspect.editing.forms import OUT_OF_DATE, CreatesRecord, VersionField, create_once
 from cpinspect.programmes.models import Inspection, Status
 from cpinspect.scheduling import ics, selectors, services
 from cpinspect.scheduling.models import Absence, AbsenceKind, InspectorProfile, PlanState
@@ -109,7 +110,9 @@ def _not_found():
     raise Http404("Not found.")
 
 
-class SolveForm(forms.Form):
+class SolveForm(CreatesRecord):
+    # the published plan the page showed (0: none), for a re-plan of that plan (ADR 0020)
+    published = VersionField()
     replan = forms.BooleanField(
         required=False,
         label="Re-plan from the published plan",
@@ -174,9 +177,14 @@ def programme_plan(request, pk):
             "months": calendar_months(rows),
             "versions": selectors.plan_versions_of(request.user, programme),
             "can_plan": access.can_plan_programmes(request.user),
-            "form": SolveForm(programme=programme),
+            "form": SolveForm(programme=programme, initial={"published": _seen(published)}),
         },
     )
+
+
+def _seen(published) -> int:
+    """What a form carries as the published plan it was opened on (0: none)."""
+    return published.pk if published else 0
 
 
 @login_required
@@ -184,23 +192,38 @@ def programme_plan(request, pk):
 def plan_solve(request, pk):
     programme = selectors.programme_for_planning(request.user, pk)
     _require_planner(request.user)
-    form = SolveForm(request.POST or None, programme=programme)
+    published = services.published_plan(programme)
+    form = SolveForm(
+        request.POST or None, programme=programme, initial={"published": _seen(published)}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            version = services.plan_solve(
-                programme=programme,
-                user=request.user,
-                replan=data["replan"],
-                reason=data["reason"],
-                params=SolveParams(time_limit=float(data["time_limit"])),
-                max_concurrent=data["max_concurrent"],
-                deadlines=form.deadlines(),
+            if data["replan"] and data["published"] is None:
+                raise services.PlanStale(OUT_OF_DATE)
+            outcome = create_once(
+                request,
+                form,
+                lambda: services.plan_solve(
+                    programme=programme,
+                    user=request.user,
+                    replan=data["replan"],
+                    reason=data["reason"],
+                    params=SolveParams(time_limit=float(data["time_limit"])),
+                    max_concurrent=data["max_concurrent"],
+                    deadlines=form.deadlines(),
+                    seen_published=data["published"],
+                ),
             )
+        except services.PlanStale as stale:
+            form.add_error(None, str(stale))
+            form.data = form.data.copy()
+            form.data["published"] = _seen(published)  # sending again re-plans what is now
         except services.PlanError as error:
             form.add_error(None, str(error))
         else:
-            return redirect("plan-version", pk=version.pk)
+            if outcome is not None:
+                return redirect("plan-version", pk=outcome.obj.pk)
     return render(
         request,
         "scheduling/solve_form.html",
@@ -266,9 +289,16 @@ def plan_publish(request, pk):
     version = selectors.plan_version_for(request.user, pk)
     _require_planner(request.user)
     error = None
+    published = services.published_plan(version.programme)
     if request.method == "POST":
         try:
-            services.plan_publish(version=version, user=request.user)
+            seen = int(request.POST.get("published", ""))
+        except ValueError:
+            seen = None
+        try:
+            if seen is None:
+                raise services.PlanStale(OUT_OF_DATE)
+            services.plan_publish(version=version, user=request.user, seen_published=seen)
         except services.PlanError as problem:
             error = str(problem)
         else:
@@ -277,7 +307,7 @@ def plan_publish(request, pk):
     return render(
         request,
         "scheduling/publish_confirm.html",
-        {"version": version, "error": error},
+        {"version": version, "error": error, "published": published, "seen": _seen(published)},
         status=409 if error else 200,
     )
 
@@ -321,7 +351,7 @@ def person_ics(request, user_pk):
     return response
 
 
-class AbsenceForm(forms.Form):
+class AbsenceForm(CreatesRecord):
     user = forms.ModelChoiceField(
         queryset=User.objects.filter(
             role__in=[Role.LEAD_INSPECTOR, Role.INSPECTOR], is_active=True
@@ -349,9 +379,12 @@ def people(request):
     if request.method == "POST":
         _require_planner(request.user)
         if form.is_valid():
-            services.absence_create(**form.cleaned_data)
-            messages.success(request, "The absence is recorded. Re-plan to take it into account.")
-            return redirect("plan-people")
+            data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
+            if create_once(request, form, lambda: services.absence_create(**data)) is not None:
+                messages.success(
+                    request, "The absence is recorded. Re-plan to take it into account."
+                )
+                return redirect("plan-people")
     return render(
         request,
         "scheduling/people.html",

@@ -4,11 +4,12 @@ import logging
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -19,9 +20,11 @@ from cpinspect.audittrail import hardening
 from cpinspect.audittrail import selectors as audit_selectors
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
+from cpinspect.editing import versions
+from cpinspect.editing.forms import VersionField, create_once
 from cpinspect.programmes import lifecycle, selectors, services
 from cpinspect.programmes.forms import InspectionForm, TeamMemberForm
-from cpinspect.programmes.models import Status
+from cpinspect.programmes.models import Status, TeamMember, TeamRole
 from cpinspect.registry import selectors as registry_selectors
 from cpinspect.registry.models import Force
 
@@ -105,6 +108,7 @@ class TransitionForm(forms.Form):
     )
     # the digest of the outstanding list the page showed (a stale page is caught)
     outstanding_seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    version = VersionField()  # the inspection's, on the page the move was made from
 
 
 @login_required
@@ -150,11 +154,11 @@ def _confirm_page(request, inspection, preview, form, status=200):
     )
 
 
-def _refused_page(request, inspection, refusal):
+def _refused_page(request, inspection, refusal, *, note="", stale=None):
     return render(
         request,
         "programmes/transition_refused.html",
-        {"inspection": inspection, "reason": str(refusal)},
+        {"inspection": inspection, "reason": str(refusal), "note": note, "stale": stale},
         status=409,
     )
 
@@ -176,7 +180,11 @@ def inspection_transition(request, pk):
         except services.TransitionRefused as refusal:
             return _refused_page(request, inspection, refusal)
         form = TransitionForm(
-            initial={"target": preview.move.target, "outstanding_seen": preview.fingerprint}
+            initial={
+                "target": preview.move.target,
+                "outstanding_seen": preview.fingerprint,
+                "version": inspection.version,
+            }
         )
         return _confirm_page(request, inspection, preview, form)
     form = TransitionForm(request.POST)
@@ -184,12 +192,25 @@ def inspection_transition(request, pk):
         messages.error(request, "Choose a status to move to.")
         return redirect("inspection-detail", pk=inspection.pk)
     target = form.data.get("target", "")
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+    note = form.data.get("note", "")
+    if version is None:  # a page from before versions: its view of the status is unknown
+        refusal = "This page is out of date: nothing was changed. Look again, then move."
+        return _refused_page(request, inspection, refusal, note=note)
+    if version != inspection.version:
+        last = inspection.status_changes.order_by("pk").last()
+        if last and (last.changed_by_id, last.to_status, last.note) == (
+            request.user.pk,
+            target,
+            note,
+        ):  # the same move sent twice (a second click): made once
+            return redirect("inspection-detail", pk=inspection.pk)
     try:
         preview = services.transition_preview(
             inspection=inspection, target=target, user=request.user
         )
     except services.TransitionRefused as refusal:
-        return _refused_page(request, inspection, refusal)
+        return _refused_page(request, inspection, refusal, note=note)
     if not form.is_valid():
         return _confirm_page(request, inspection, preview, form, status=400)
     data = form.cleaned_data
@@ -201,6 +222,11 @@ def inspection_transition(request, pk):
             note=data["note"],
             reason=data["reason"],
             outstanding_seen=data["outstanding_seen"] or None,
+            seen_version=data["version"],
+        )
+    except versions.StaleEdit as stale:
+        return _refused_page(
+            request, inspection, stale.said("nothing was changed"), note=note, stale=stale
         )
     except services.ReasonRequired as refusal:
         # show the list as it is now, keep what was typed, and ask again
@@ -219,7 +245,7 @@ def inspection_transition(request, pk):
                 form.add_error(field if field in form.fields else None, problem)
         return _confirm_page(request, inspection, preview, form, status=400)
     except services.TransitionRefused as refusal:
-        return _refused_page(request, inspection, refusal)
+        return _refused_page(request, inspection, refusal, note=note)
     messages.success(request, f"Status changed to {change.get_to_status_display().lower()}.")
     return redirect("inspection-detail", pk=inspection.pk)
 
@@ -273,13 +299,15 @@ def inspection_new(request):
     )
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
         try:
-            inspection = services.inspection_create(**form.cleaned_data)
+            outcome = create_once(request, form, lambda: services.inspection_create(**data))
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Inspection planned.")
-            return redirect("inspection-detail", pk=inspection.pk)
+            if outcome is not None:
+                messages.success(request, "Inspection planned.")
+                return redirect("inspection-detail", pk=outcome.obj.pk)
     return render(
         request,
         "programmes/inspection_form.html",
@@ -297,13 +325,21 @@ def team_add(request, pk):
     )
     form = TeamMemberForm(request.POST or None, inspection=inspection)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.team_member_add(inspection=inspection, **form.cleaned_data)
+            outcome = create_once(
+                request,
+                form,
+                lambda: services.team_member_add(
+                    inspection=inspection, user=data["user"], role=data["role"]
+                ),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{form.cleaned_data['user'].full_name} added to the team.")
-            return redirect("inspection-detail", pk=inspection.pk)
+            if outcome is not None:
+                messages.success(request, f"{data['user'].full_name} added to the team.")
+                return redirect("inspection-detail", pk=inspection.pk)
     return render(
         request,
         "programmes/team_form.html",
@@ -320,7 +356,20 @@ def team_remove(request, pk, member_pk):
         access.can_manage_team(request.user, inspection),
         "Only a programme manager or the inspection's lead can change its team.",
     )
-    member = get_object_or_404(inspection.team, pk=member_pk)
+    member = inspection.team.select_related("user").filter(pk=member_pk).first()
+    if member is None:
+        if not versions.was_deleted(TeamMember, member_pk, inspection_id=inspection.pk):
+            raise Http404("No such team member.")
+        # removed since the page was opened (by someone else, or by a second click)
+        gone = versions.deletion(TeamMember, member_pk, inspection_id=inspection.pk)
+        place = gone.deleted
+        who = get_user_model().objects.get(pk=place.user_id).full_name
+        messages.info(
+            request,
+            f"{gone.by} removed {who} ({TeamRole(place.role).label.lower()}) from the team "
+            f"{gone.when}, after you opened the page: nothing else was changed.",
+        )
+        return redirect("inspection-detail", pk=inspection.pk)
     services.team_member_remove(member=member)
     messages.success(request, f"{member.user.full_name} removed from the team.")
     return redirect("inspection-detail", pk=inspection.pk)

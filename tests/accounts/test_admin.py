@@ -4,6 +4,7 @@ import pytest
 
 from cpinspect.accounts.models import Role, User
 from tests.fixtures import PASSWORD
+from tests.forms import hidden_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,7 @@ def test_an_administrator_changes_a_person_but_not_their_password_hash(client, p
     response = client.post(
         url,
         {
+            **hidden_fields(page.content.decode(), containing="seen_version"),
             "email": lead.email,
             "full_name": "Renamed Lead",
             "role": lead.role,

@@ -28,7 +28,7 @@ def test_insert_update_and_delete_are_recorded(reference):
     labels = list(events_of(essex).order_by("pgh_created_at").values_list("pgh_label", flat=True))
     assert labels == ["insert", "update"]
     update = events_of(essex).get(pgh_label="update")
-    assert update.pgh_diff == {"name": ["Essex", "Essex Police"]}
+    assert update.pgh_diff == {"name": ["Essex", "Essex Police"], "version": [1, 2]}
     assert list(
         Events.objects.filter(pgh_obj_model="registry.Council", pgh_obj_id=str(pk))
         .values_list("pgh_label", flat=True)
@@ -40,7 +40,11 @@ def test_a_change_through_the_web_records_user_and_request_id(inspection, people
     client.force_login(people["lead"])
     response = client.post(
         reverse("inspection-transition", args=[inspection.pk]),
-        {"target": "moderation", "reason": "Nothing of fieldwork is in this test."},
+        {
+            "target": "moderation",
+            "reason": "Nothing of fieldwork is in this test.",
+            "version": inspection.version,
+        },
         HTTP_X_REQUEST_ID="test-request-0001",
     )
     assert response.status_code == 302
@@ -214,7 +218,11 @@ def test_the_context_of_a_recorded_change_cannot_be_rewritten(inspection, people
     client.force_login(people["lead"])
     client.post(
         reverse("inspection-transition", args=[inspection.pk]),
-        {"target": "moderation", "reason": "Nothing of fieldwork is in this test."},
+        {
+            "target": "moderation",
+            "reason": "Nothing of fieldwork is in this test.",
+            "version": inspection.version,
+        },
         HTTP_X_REQUEST_ID="context-0001",
     )
     update = events_of(inspection).get(pgh_label="update", pgh_context__isnull=False)

@@ -8,6 +8,7 @@ from cpinspect.audittrail.models import AccessLogEntry
 from cpinspect.casefiles.models import Extract, ExtractStatus, SampledCase
 from tests.casefiles.conftest import synthetic_csv
 from tests.casefiles.test_validation import HEADER, ROWS
+from tests.forms import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +20,15 @@ def test_upload_confirm_draw_and_reveal(
     page = client.get(reverse("casefiles-extract", args=[inspection.pk]))
     assert b"Import an extract" in page.content
     bad = (HEADER + "\n".join(ROWS) + "\n").encode()
+    home = reverse("casefiles-extract", args=[inspection.pk])
+    upload = reverse("casefiles-upload", args=[inspection.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("casefiles-upload", args=[inspection.pk]),
+        response = submit(
+            client,
+            upload,
             {"profile": "canonical", "file": SimpleUploadedFile("cases.csv", bad)},
+            page=home,
+            action=upload,
         )
     extract = Extract.objects.get()
     assert response.url == reverse("casefiles-extract-detail", args=[inspection.pk, extract.pk])
@@ -44,16 +50,19 @@ def test_upload_confirm_draw_and_reveal(
     assert extract.status == ExtractStatus.CANCELLED
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("casefiles-upload", args=[inspection.pk]),
+        submit(
+            client,
+            upload,
             {"profile": "canonical", "file": SimpleUploadedFile("cases.csv", synthetic_csv(300))},
+            page=home,
+            action=upload,
         )
     run_worker()
     page = client.get(reverse("casefiles-extract", args=[inspection.pk])).content.decode()
     assert "Sampling frame" in page and "Draw the sample" in page
-    response = client.post(
-        reverse("casefiles-sample-draw", args=[inspection.pk]),
-        {"method": "proportional", "minimum": 5, "seed": 7},
+    draw = reverse("casefiles-sample-draw", args=[inspection.pk])
+    response = submit(
+        client, draw, {"method": "proportional", "minimum": 5, "seed": 7}, page=home, action=draw
     )
     assert response.url == reverse("casefiles-sample", args=[inspection.pk])
     page = client.get(response.url).content.decode()

@@ -89,7 +89,7 @@ def test_recording_findings_through_the_api(client, inspection, people, next_pro
     response = post(
         client,
         f"{base}/follow-up-proposals/{re_inspection.pk}/accept/",
-        {"fieldwork_starts_on": "2027-11-01"},
+        {"fieldwork_starts_on": "2027-11-01", "version": re_inspection.version},
     )
     assert response.status_code == 201
     assert (response.json()["status"], response.json()["programme"]) == ("accepted", "2027/28")
@@ -102,7 +102,9 @@ def test_recording_findings_through_the_api(client, inspection, people, next_pro
     response = post(client, f"{base}/follow-up-proposals/{review.pk}/decline/", {"note": ""})
     assert response.status_code == 400
     response = post(
-        client, f"{base}/follow-up-proposals/{review.pk}/decline/", {"note": "Covered."}
+        client,
+        f"{base}/follow-up-proposals/{review.pk}/decline/",
+        {"note": "Covered.", "version": review.version},
     )
     assert response.status_code == 200 and response.json()["status"] == "declined"
 
@@ -119,7 +121,7 @@ def test_tracking_after_publication_through_the_api(client, inspection, people):
     base = f"/api/inspections/{inspection.pk}"
     client.force_login(people["lead"])
     url = f"{base}/recommendations/{only.pk}/status/"
-    response = post(client, url, {"status": "in_progress"})
+    response = post(client, url, {"status": "in_progress", "version": only.version})
     assert (
         response.status_code == 409 and "once the report is published" in response.json()["detail"]
     )
@@ -128,11 +130,11 @@ def test_tracking_after_publication_through_the_api(client, inspection, people):
     client.force_login(people["liaison"])
     findings = client.get(f"{base}/findings/").json()
     assert "follow_up_proposals" not in findings
-    assert findings["judgements"][0] == {"topic": "leadership", "grade": None}
+    assert findings["judgements"][0] == {"topic": "leadership", "grade": None, "version": 0}
     assert findings["recommendations"][0]["overdue"] is True  # due yesterday, still open
     assert findings["action_plan"]["status"] == "awaited"
     assert "note" not in client.get(f"{base}/action-plan/").json()
-    assert post(client, url, {"status": "completed"}).status_code == 403
+    assert post(client, url, {"status": "completed", "version": only.version}).status_code == 403
     board = client.get("/api/recommendations/").json()
     assert [(r["id"], r["force"], r["overdue"]) for r in board["results"]] == [
         (only.pk, "E23000028", True)
@@ -142,7 +144,7 @@ def test_tracking_after_publication_through_the_api(client, inspection, people):
     assert client.get("/api/recommendations/").json()["count"] == 0
     # the team tracks the recommendation and the action plan
     client.force_login(people["analyst"])
-    response = post(client, url, {"status": "completed", "note": "Done."})
+    response = post(client, url, {"status": "completed", "note": "Done.", "version": 1})
     assert response.status_code == 200 and response.json()["status"] == "completed"
     assert Recommendation.objects.get().status == "completed"
     assert client.get("/api/recommendations/").json()["count"] == 0
@@ -150,10 +152,12 @@ def test_tracking_after_publication_through_the_api(client, inspection, people):
     assert client.get("/api/recommendations/?force=nowhere").status_code == 400
     assert client.get("/api/recommendations/?status=shut").status_code == 400
     today = timezone.localdate().isoformat()
-    response = post(client, f"{base}/action-plan/", {"status": "received"})
+    response = post(client, f"{base}/action-plan/", {"status": "received", "version": 1})
     assert response.status_code == 400 and "received_on" in response.json()
     response = post(
-        client, f"{base}/action-plan/", {"status": "received", "received_on": today, "note": "OK"}
+        client,
+        f"{base}/action-plan/",
+        {"status": "received", "received_on": today, "note": "OK", "version": 1},
     )
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["note"]) == ("received", "OK")

@@ -18,6 +18,7 @@ from cpinspect.findings.models import (
 )
 from cpinspect.programmes.models import Inspection
 from tests.findings.conftest import publish, rec
+from tests.forms import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -73,14 +74,14 @@ def test_the_lead_records_a_judgement_against_the_evidence(client, inspection, p
     assert body.count('type="radio"') == 5  # 2026/27: the five-point scale
     assert " checked" not in body  # shown, not chosen for the lead
     # no rationale: an error summary and the field's message, nothing saved
-    response = client.post(url, {"grade": "good", "rationale": ""})
+    response = submit(client, url, {"grade": "good", "rationale": ""})
     assert response.status_code == 400
     body = response.content.decode()
     assert "There is a problem" in body and "Enter the rationale." in body
     assert '<a href="#id_rationale">Enter the rationale.</a>' in body
     assert body.startswith("<!DOCTYPE html>") and "<title>Error: " in body
     assert not Judgement.objects.exists()
-    response = client.post(url, {"grade": "inadequate", "rationale": "Children left at risk."})
+    response = submit(client, url, {"grade": "inadequate", "rationale": "Children left at risk."})
     assert response.status_code == 302 and response.url == findings_url(inspection)
     judgement = Judgement.objects.get()
     assert (judgement.grade, judgement.suggested_grade) == ("inadequate", "requires_improvement")
@@ -108,8 +109,8 @@ def test_a_cause_of_concern_is_added_with_its_first_recommendation(client, inspe
     body = page(client, url)
     assert "always carries at least one recommendation" in body
     assert 'for="id_owner">Owner at the force' in body
-    response = client.post(
-        url, {"title": "Delays", "text": "Cases wait.", "recommendation": "", "owner": ""}
+    response = submit(
+        client, url, {"title": "Delays", "text": "Cases wait.", "recommendation": "", "owner": ""}
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -120,7 +121,8 @@ def test_a_cause_of_concern_is_added_with_its_first_recommendation(client, inspe
     ):
         assert message in body
     assert not CauseOfConcern.objects.exists()
-    response = client.post(
+    response = submit(
+        client,
         url,
         {
             "topic": "investigation",
@@ -149,20 +151,22 @@ def test_the_last_recommendation_of_a_cause_cannot_be_deleted_on_the_page(
     client.force_login(people["lead"])
     edit = page(client, reverse("findings-recommendation-edit", args=[inspection.pk, only.pk]))
     assert "Delete the recommendation" in edit
-    response = client.post(
-        reverse("findings-recommendation-delete", args=[inspection.pk, only.pk]), follow=True
-    )
+    edit_url = reverse("findings-recommendation-edit", args=[inspection.pk, only.pk])
+    delete_url = reverse("findings-recommendation-delete", args=[inspection.pk, only.pk])
+    response = submit(client, delete_url, {}, page=edit_url, action=delete_url, follow=True)
     assert "always carries at least one recommendation" in response.content.decode()
     assert Recommendation.objects.filter(pk=only.pk).exists()
     # moving it off its cause is refused on the form, with the reason in the summary
-    response = client.post(
-        reverse("findings-recommendation-edit", args=[inspection.pk, only.pk]),
+    response = submit(
+        client,
+        edit_url,
         {"cause_of_concern": "", "recommendation": "x", "owner": "CC", "due_on": "2027-01-01"},
     )
     assert response.status_code == 400
     assert "always carries at least one recommendation" in response.content.decode()
     # a second recommendation, then the first can go
-    response = client.post(
+    response = submit(
+        client,
         reverse("findings-recommendation-new", args=[inspection.pk]),
         {
             "cause_of_concern": made.pk,
@@ -172,9 +176,11 @@ def test_the_last_recommendation_of_a_cause_cannot_be_deleted_on_the_page(
         },
     )
     assert response.status_code == 302
-    client.post(reverse("findings-recommendation-delete", args=[inspection.pk, only.pk]))
+    submit(client, delete_url, {}, page=edit_url, action=delete_url)
     assert [r.text for r in made.recommendations.all()] == ["Review the backlog weekly."]
-    client.post(reverse("findings-cause-delete", args=[inspection.pk, made.pk]))
+    cause_delete = reverse("findings-cause-delete", args=[inspection.pk, made.pk])
+    cause_edit = reverse("findings-cause-edit", args=[inspection.pk, made.pk])
+    submit(client, cause_delete, {}, page=cause_edit, action=cause_delete)
     assert not CauseOfConcern.objects.exists() and not Recommendation.objects.exists()
 
 
@@ -184,17 +190,19 @@ def test_areas_for_improvement_on_the_page(client, inspection, people):
     body = page(client, url)
     assert "no owner, due date or status" in body
     assert "Owner" not in body and "Due by" not in body
-    assert client.post(url, {"text": ""}).status_code == 400
-    assert client.post(url, {"text": "Record supervision."}).status_code == 302
+    assert submit(client, url, {"text": ""}).status_code == 400
+    assert submit(client, url, {"text": "Record supervision."}).status_code == 302
     area = AreaForImprovement.objects.get()
     assert "Record supervision." in page(client, findings_url(inspection))
     edit = reverse("findings-area-edit", args=[inspection.pk, area.pk])
     assert (
-        client.post(edit, {"text": "Record supervision.", "topic": "leadership"}).status_code == 302
+        submit(client, edit, {"text": "Record supervision.", "topic": "leadership"}).status_code
+        == 302
     )
     area.refresh_from_db()
     assert area.topic == "leadership"
-    client.post(reverse("findings-area-delete", args=[inspection.pk, area.pk]))
+    delete_url = reverse("findings-area-delete", args=[inspection.pk, area.pk])
+    submit(client, delete_url, {}, page=edit, action=delete_url)
     assert not AreaForImprovement.objects.exists()
 
 
@@ -211,13 +219,13 @@ def test_a_programme_manager_accepts_a_follow_up_into_the_programme(
     assert "Accept<span" in page(client, findings_url(inspection))
     body = page(client, url)
     assert "3 to 6 months after publication (the report is not published yet)" in body
-    response = client.post(
-        url, {"kind": "post_inspection_review", "fieldwork_starts_on": "2030-01-07"}
+    response = submit(
+        client, url, {"kind": "post_inspection_review", "fieldwork_starts_on": "2030-01-07"}
     )
     assert response.status_code == 400
     assert "No programme covers 07 January 2030" in response.content.decode()
-    response = client.post(
-        url, {"kind": "post_inspection_review", "fieldwork_starts_on": "2027-05-10"}
+    response = submit(
+        client, url, {"kind": "post_inspection_review", "fieldwork_starts_on": "2027-05-10"}
     )
     follow_up = Inspection.objects.get(programme=next_programme)
     assert response.status_code == 302
@@ -232,10 +240,10 @@ def test_declining_a_follow_up_asks_why(client, inspection, people):
     proposal = FollowUpProposal.objects.get()
     client.force_login(people["programme_manager"])
     url = reverse("findings-follow-up-decline", args=[inspection.pk, proposal.pk])
-    response = client.post(url, {"note": ""})
+    response = submit(client, url, {"note": ""})
     assert response.status_code == 400
     assert '<a href="#id_note">Say why no follow-up is needed.</a>' in response.content.decode()
-    assert client.post(url, {"note": "Monitored through Engage."}).status_code == 302
+    assert submit(client, url, {"note": "Monitored through Engage."}).status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == "declined"
     assert "Monitored through Engage." in page(client, findings_url(inspection))
@@ -253,6 +261,7 @@ def test_after_publication_the_force_sees_its_findings_without_the_working(
         topic="investigation",
         grade="inadequate",
         rationale="Internal reasoning of the team.",
+        expected_version=0,
     )
     services.area_for_improvement_add(
         inspection=inspection, user=people["lead"], text="Record supervision."
@@ -290,7 +299,7 @@ def test_tracking_a_recommendation_and_the_action_plan(client, inspection, peopl
     url = reverse("findings-recommendation", args=[inspection.pk, only.pk])
     body = page(client, url)
     assert "Change the status" in body and "Change this recommendation" not in body
-    response = client.post(url, {"status": "in_progress", "note": "Plan agreed with the ACC."})
+    response = submit(client, url, {"status": "in_progress", "note": "Plan agreed with the ACC."})
     assert response.status_code == 302
     body = page(client, url)
     assert "Open to In progress" in body and "Plan agreed with the ACC." in body
@@ -300,12 +309,12 @@ def test_tracking_a_recommendation_and_the_action_plan(client, inspection, peopl
     body = page(client, findings_url(inspection))
     assert f"{plan.due_on:%-d %B %Y} (six weeks after publication" in body
     url = reverse("findings-action-plan", args=[inspection.pk])
-    response = client.post(url, {"status": "received", "received_on": ""})
+    response = submit(client, url, {"status": "received", "received_on": ""})
     assert response.status_code == 400
     assert "Enter the date the action plan was received." in response.content.decode()
     today = timezone.localdate()
     assert (
-        client.post(url, {"status": "received", "received_on": today.isoformat()}).status_code
+        submit(client, url, {"status": "received", "received_on": today.isoformat()}).status_code
         == 302
     )
     plan.refresh_from_db()

@@ -137,7 +137,7 @@ MATRIX = [
         "cause of concern: delete (POST)",
         "post",
         lambda w: reverse("findings-cause-delete", args=[w["i"], w["cause"]]),
-        {},
+        {"version": 1},  # the version its page shows
         seen_by(ESSEX_SEEN, ESSEX_TEAM, ok=302),
     ),
     (
@@ -165,7 +165,7 @@ MATRIX = [
         "recommendation: kent status (POST)",
         "post",
         lambda w: reverse("findings-recommendation", args=[w["k"], w["kent_rec"]]),
-        {"status": "in_progress"},
+        {"status": "in_progress", "version": 1},
         seen_by(KENT_SEEN, {"other_lead", "programme_manager"}, ok=302),
     ),
     (
@@ -179,7 +179,7 @@ MATRIX = [
         "recommendation: delete the last of its cause (POST, refused)",
         "post",
         lambda w: reverse("findings-recommendation-delete", args=[w["i"], w["rec"]]),
-        {},
+        {"version": 1},
         seen_by(ESSEX_SEEN, ESSEX_TEAM, ok=302),
     ),
     (
@@ -200,7 +200,7 @@ MATRIX = [
         "area for improvement: delete (POST)",
         "post",
         lambda w: reverse("findings-area-delete", args=[w["i"], w["area"]]),
-        {},
+        {"version": 1},
         seen_by(ESSEX_SEEN, ESSEX_TEAM, ok=302),
     ),
     (
@@ -299,21 +299,21 @@ MATRIX = [
         "api: kent recommendation status (POST)",
         "post",
         lambda w: f"/api/inspections/{w['k']}/recommendations/{w['kent_rec']}/status/",
-        {"status": "in_progress"},
+        {"status": "in_progress", "version": 1},
         seen_by(KENT_SEEN, {"other_lead", "programme_manager"}, anonymous=403),
     ),
     (
         "api: follow-up decline (POST)",
         "post",
         lambda w: f"/api/inspections/{w['i']}/follow-up-proposals/{w['proposal']}/decline/",
-        {"note": "Not needed."},
+        {"note": "Not needed.", "version": 1},
         seen_by(ESSEX_SEEN, {"programme_manager"}, anonymous=403),
     ),
     (
         "api: kent action plan (POST)",
         "post",
         lambda w: f"/api/inspections/{w['k']}/action-plan/",
-        {"status": "awaited"},
+        {"status": "awaited", "version": 1},
         seen_by(KENT_SEEN, {"other_lead", "programme_manager"}, anonymous=403),
     ),
 ]

@@ -42,9 +42,12 @@ def cause(inspection, user, recommendations=None, topic=Topic.INVESTIGATION, tit
 
 
 def judge(inspection, user, topic=Topic.INVESTIGATION, grade="inadequate"):
+    """Record as the lead would from the judgement page: from the version stored now."""
+    stored = Judgement.objects.filter(inspection=inspection, topic=topic).first()
     return services.judgement_record(
-        inspection=inspection, user=user, topic=topic, grade=grade, rationale="What we found."
-    )
+        inspection=inspection, user=user, topic=topic, grade=grade, rationale="What we found.",
+        expected_version=stored.version if stored else 0,
+    )  # fmt: skip
 
 
 # --- a cause of concern always carries at least one recommendation -------------------------
@@ -64,21 +67,21 @@ def test_the_last_recommendation_of_a_cause_cannot_be_deleted_or_moved(inspectio
     made = cause(inspection, user)
     only = made.recommendations.get()
     with pytest.raises(services.FindingsRefused, match="always carries at least one"):
-        services.recommendation_delete(recommendation=only, user=user)
+        services.recommendation_delete(recommendation=only, user=user, expected_version=1)
     with pytest.raises(services.FindingsRefused, match="always carries at least one"):
         services.recommendation_update(
             recommendation=only, user=user, text="Moved", owner="Chief Constable",
-            due_on=only.due_on, cause_of_concern=None,
+            due_on=only.due_on, cause_of_concern=None, expected_version=only.version,
         )  # fmt: skip
     assert made.recommendations.get().pk == only.pk
     second = services.recommendation_add(
         inspection=inspection, user=user, text="Second", owner="Head of PPU",
         due_on=date(2027, 5, 1), cause_of_concern=made,
     )  # fmt: skip
-    services.recommendation_delete(recommendation=only, user=user)
+    services.recommendation_delete(recommendation=only, user=user, expected_version=only.version)
     assert list(made.recommendations.all()) == [second]
     # deleting the cause takes its recommendations with it
-    services.cause_of_concern_delete(cause=made, user=user)
+    services.cause_of_concern_delete(cause=made, user=user, expected_version=made.version)
     assert not Recommendation.objects.exists() and not CauseOfConcern.objects.exists()
 
 
@@ -113,7 +116,7 @@ def test_a_recommendation_needs_an_owner_and_a_due_date(inspection, people):
 
 def test_an_area_for_improvement_has_no_owner_date_or_status(inspection, people):
     fields = {f.name for f in AreaForImprovement._meta.get_fields()}
-    assert fields == {"id", "inspection", "topic", "text", "created_at", "events"}
+    assert fields == {"id", "inspection", "topic", "text", "created_at", "events", "version"}
     area = services.area_for_improvement_add(
         inspection=inspection, user=people["analyst"], text="Supervision is not recorded."
     )
@@ -191,7 +194,7 @@ def test_only_the_lead_records_a_judgement_with_a_rationale(inspection, people):
     with pytest.raises(ValidationError, match="rationale"):
         services.judgement_record(
             inspection=inspection, user=people["lead"], topic="leadership", grade="good",
-            rationale="  ",
+            rationale="  ", expected_version=0,
         )  # fmt: skip
     with pytest.raises(ValidationError, match="not a graded topic"):
         judge(inspection, people["lead"], topic="custody")
@@ -261,7 +264,7 @@ def test_a_cause_of_concern_proposes_one_post_inspection_review(inspection, peop
     assert (proposal.window_from_months, proposal.window_to_months) == (3, 6)
     judge(inspection, people["lead"])  # inadequate: a second proposal, for the other reason
     assert FollowUpProposal.objects.count() == 2
-    services.cause_of_concern_delete(cause=first, user=people["lead"])
+    services.cause_of_concern_delete(cause=first, user=people["lead"], expected_version=1)
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.PROPOSED  # one cause of concern is left
 
@@ -271,23 +274,27 @@ def test_accepting_a_proposal_puts_a_follow_up_in_the_programme(inspection, peop
     proposal = FollowUpProposal.objects.get()
     with pytest.raises(PermissionDenied, match="programme manager"):
         services.follow_up_accept(
-            proposal=proposal, user=people["lead"], fieldwork_starts_on=date(2027, 9, 6)
-        )
+            proposal=proposal, user=people["lead"], fieldwork_starts_on=date(2027, 9, 6),
+            expected_version=proposal.version,
+        )  # fmt: skip
     with pytest.raises(services.FindingsRefused, match="No programme covers 06 September 2029"):
         services.follow_up_accept(
             proposal=proposal,
             user=people["programme_manager"],
             fieldwork_starts_on=date(2029, 9, 6),
+            expected_version=proposal.version,
         )
     with pytest.raises(ValidationError, match="starts after the inspection's fieldwork"):
         services.follow_up_accept(
             proposal=proposal,
             user=people["programme_manager"],
             fieldwork_starts_on=date(2026, 10, 6),
+            expected_version=proposal.version,
         )
     follow_up = services.follow_up_accept(
-        proposal=proposal, user=people["programme_manager"], fieldwork_starts_on=date(2027, 9, 6)
-    )
+        proposal=proposal, user=people["programme_manager"], fieldwork_starts_on=date(2027, 9, 6),
+        expected_version=proposal.version,
+    )  # fmt: skip
     assert Inspection.objects.get(pk=follow_up.pk).programme == next_programme
     assert (follow_up.kind, follow_up.force, follow_up.status) == (
         "post_inspection_review", inspection.force, "planned",
@@ -303,9 +310,11 @@ def test_accepting_a_proposal_puts_a_follow_up_in_the_programme(inspection, peop
             proposal=proposal,
             user=people["programme_manager"],
             fieldwork_starts_on=date(2027, 9, 6),
+            expected_version=proposal.version,
         )
     # a decided proposal stays decided when its reason goes away
-    services.cause_of_concern_delete(cause=CauseOfConcern.objects.get(), user=people["lead"])
+    last = CauseOfConcern.objects.get()
+    services.cause_of_concern_delete(cause=last, user=people["lead"], expected_version=last.version)
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.ACCEPTED
 
@@ -322,13 +331,18 @@ def test_accepting_may_change_the_kind_and_declining_needs_a_reason(
         user=people["programme_manager"],
         fieldwork_starts_on=date(2027, 10, 4),
         kind=InspectionType.POST_INSPECTION_REVIEW,
+        expected_version=re_inspection.version,
     )
     assert planned.kind == "post_inspection_review"
     with pytest.raises(ValidationError, match="Say why"):
-        services.follow_up_decline(proposal=review, user=people["programme_manager"], note=" ")
+        services.follow_up_decline(
+            proposal=review, user=people["programme_manager"], note=" ",
+            expected_version=review.version,
+        )  # fmt: skip
     services.follow_up_decline(
-        proposal=review, user=people["programme_manager"], note="Covered by the re-inspection."
-    )
+        proposal=review, user=people["programme_manager"], note="Covered by the re-inspection.",
+        expected_version=review.version,
+    )  # fmt: skip
     review.refresh_from_db()
     assert (review.status, review.follow_up) == ("declined", None)
     assert review.decision_note == "Covered by the re-inspection."
@@ -367,20 +381,23 @@ def test_recording_the_action_plan(inspection, people):
     today = timezone.localdate()
     with pytest.raises(ValidationError, match="Give the date"):
         services.action_plan_record(
-            plan=plan, user=people["inspector"], status="received", received_on=None
-        )
+            plan=plan, user=people["inspector"], status="received", received_on=None,
+            expected_version=plan.version,
+        )  # fmt: skip
     with pytest.raises(ValidationError, match="in the future"):
         services.action_plan_record(
             plan=plan, user=people["inspector"], status="received",
-            received_on=today + timedelta(days=1),
+            received_on=today + timedelta(days=1), expected_version=plan.version,
         )  # fmt: skip
     with pytest.raises(PermissionDenied):
         services.action_plan_record(
-            plan=plan, user=people["liaison"], status="received", received_on=today
-        )
+            plan=plan, user=people["liaison"], status="received", received_on=today,
+            expected_version=plan.version,
+        )  # fmt: skip
     services.action_plan_record(
-        plan=plan, user=people["programme_manager"], status="accepted", received_on=today
-    )
+        plan=plan, user=people["programme_manager"], status="accepted", received_on=today,
+        expected_version=plan.version,
+    )  # fmt: skip
     plan.refresh_from_db()
     assert (plan.status, plan.received_on) == ("accepted", today)
     assert not plan.is_overdue(plan.due_on + timedelta(days=10))
@@ -397,8 +414,9 @@ def test_published_findings_are_fixed_and_recommendations_tracked(inspection, pe
     only = made.recommendations.get()
     with pytest.raises(services.FindingsRefused, match="tracked once the report is published"):
         services.recommendation_set_status(
-            recommendation=only, user=people["lead"], status="in_progress"
-        )
+            recommendation=only, user=people["lead"], status="in_progress",
+            expected_version=only.version,
+        )  # fmt: skip
     publish(inspection, people)
     with pytest.raises(services.FindingsRefused, match="report is published"):
         cause(inspection, people["lead"], title="Late")
@@ -408,18 +426,22 @@ def test_published_findings_are_fixed_and_recommendations_tracked(inspection, pe
         services.area_for_improvement_add(inspection=inspection, user=people["lead"], text="x")
     with pytest.raises(PermissionDenied):
         services.recommendation_set_status(
-            recommendation=only, user=people["liaison"], status="completed"
-        )
+            recommendation=only, user=people["liaison"], status="completed",
+            expected_version=only.version,
+        )  # fmt: skip
     services.recommendation_set_status(
-        recommendation=only, user=people["inspector"], status="in_progress", note="Plan agreed."
-    )
+        recommendation=only, user=people["inspector"], status="in_progress", note="Plan agreed.",
+        expected_version=only.version,
+    )  # fmt: skip
     services.recommendation_set_status(
-        recommendation=only, user=people["programme_manager"], status="completed"
-    )
+        recommendation=only, user=people["programme_manager"], status="completed",
+        expected_version=only.version,
+    )  # fmt: skip
     with pytest.raises(services.FindingsRefused, match="already completed"):
         services.recommendation_set_status(
-            recommendation=only, user=people["lead"], status="completed"
-        )
+            recommendation=only, user=people["lead"], status="completed",
+            expected_version=only.version,
+        )  # fmt: skip
     only.refresh_from_db()
     assert only.status == RecommendationStatus.COMPLETED
     history = [(c.from_status, c.to_status, c.note) for c in only.status_changes.all()]
@@ -455,8 +477,10 @@ def test_the_board_lists_open_recommendations_overdue_first(inspection, kent_ins
     assert list(selectors.recommendations_board(user, today=today)) == []
     publish(inspection, people)
     publish(kent_inspection, people, lead="other_lead")
-    services.recommendation_set_status(recommendation=done, user=user, status="completed")
-    services.recommendation_set_status(recommendation=soon, user=user, status="in_progress")
+    for rec_, status in ((done, "completed"), (soon, "in_progress")):
+        services.recommendation_set_status(
+            recommendation=rec_, user=user, status=status, expected_version=rec_.version
+        )
 
     board = list(selectors.recommendations_board(user, today=today))
     assert board == [kent_late, late, soon, later]
@@ -487,8 +511,9 @@ def test_counts_for_the_programmes_priorities(inspection, people):
     assert selectors.overdue_recommendations_count(force, date(2027, 1, 2)) == 1
     assert selectors.overdue_recommendations_count(force, date(2027, 1, 1)) == 0
     services.recommendation_set_status(
-        recommendation=made.recommendations.get(), user=people["lead"], status="completed"
-    )
+        recommendation=made.recommendations.get(), user=people["lead"], status="completed",
+        expected_version=1,
+    )  # fmt: skip
     assert selectors.open_causes_of_concern_count(force) == 0
     assert selectors.overdue_recommendations_count(force, date(2027, 1, 2)) == 0
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from pghistory.models import Events
 
 from cpinspect.programmes.models import Inspection, TeamMember
+from tests.forms import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,8 @@ def test_programme_manager_plans_a_child_protection_inspection(
     programme, people, reference, client
 ):
     client.force_login(people["programme_manager"])
-    response = client.post(
+    response = submit(
+        client,
         reverse("inspection-new"),
         {
             "programme": programme.pk,
@@ -62,7 +64,7 @@ def test_planning_errors_are_summarised_and_nothing_is_saved(
     for key in ("force", "council"):
         if key in post:
             post[key] = reference[post[key]].pk
-    response = client.post(reverse("inspection-new"), post)
+    response = submit(client, reverse("inspection-new"), post)
     assert response.status_code == 400
     page = response.content.decode()
     assert "There is a problem" in page and message in page
@@ -71,7 +73,8 @@ def test_planning_errors_are_summarised_and_nothing_is_saved(
 
 def test_lead_adds_and_removes_a_team_member_and_both_are_recorded(inspection, people, client):
     client.force_login(people["lead"])
-    response = client.post(
+    response = submit(
+        client,
         reverse("team-add", args=[inspection.pk]),
         {"user": people["other_lead"].pk, "role": "moderator"},
     )
@@ -99,7 +102,8 @@ def test_team_form_offers_only_partners_of_this_inspection(
     assert people["partner"] in offered.fields["user"].queryset
     # CQC is a partner in the joint inspection too, so its inspector may join the team:
     assert people["other_partner"] in offered.fields["user"].queryset
-    response = client.post(
+    response = submit(
+        client,
         reverse("team-add", args=[joint_inspection.pk]),
         {"user": people["other_partner"].pk, "role": "partner"},
     )
@@ -108,8 +112,10 @@ def test_team_form_offers_only_partners_of_this_inspection(
 
 def test_a_wrong_place_is_refused_with_a_clear_message(inspection, people, client):
     client.force_login(people["programme_manager"])
-    response = client.post(
-        reverse("team-add", args=[inspection.pk]), {"user": people["analyst"].pk, "role": "lead"}
+    response = submit(
+        client,
+        reverse("team-add", args=[inspection.pk]),
+        {"user": people["analyst"].pk, "role": "lead"},
     )
     assert response.status_code == 400
     assert "An analyst cannot be the lead inspector on an inspection." in (

@@ -311,10 +311,18 @@ def test_the_confirmation_page_lists_what_is_outstanding_before_the_move(essex, 
     assert "Why move on with this work outstanding?" in text
     assert Inspection.objects.get(pk=essex.pk).status == Status.FIELDWORK  # a look moves nothing
     fingerprint = page.context["preview"].fingerprint
+    version = page.context["form"]["version"].value()  # the page carries what it was read at
+    assert version == Inspection.objects.get(pk=essex.pk).version
 
     # confirmed without a reason: the page again, with the error linked to the field
     refused = client.post(
-        url, {"target": Status.MODERATION, "outstanding_seen": fingerprint, "note": "kept"}
+        url,
+        {
+            "target": Status.MODERATION,
+            "outstanding_seen": fingerprint,
+            "note": "kept",
+            "version": version,
+        },
     )
     assert refused.status_code == 400
     body = refused.content.decode()
@@ -328,6 +336,7 @@ def test_the_confirmation_page_lists_what_is_outstanding_before_the_move(essex, 
             "target": Status.MODERATION,
             "outstanding_seen": fingerprint,
             "reason": REASONS[Status.MODERATION],
+            "version": version,
         },
     )
     assert done.status_code == 302
@@ -349,7 +358,13 @@ def test_a_stale_confirmation_page_is_refused_and_shows_the_list_as_it_is(essex,
     audit.inspection = essex
     submit(audit, audit.examiner)  # meanwhile, one more case is examined
     stale = client.post(
-        url, {"target": Status.MODERATION, "outstanding_seen": seen, "reason": "About 65."}
+        url,
+        {
+            "target": Status.MODERATION,
+            "outstanding_seen": seen,
+            "reason": "About 65.",
+            "version": essex.version,
+        },
     )
     assert stale.status_code == 409
     body = stale.content.decode()

@@ -123,6 +123,7 @@ def findings(inspection, people):
         topic="leadership",
         grade="requires_improvement",
         rationale="SECRETRATIONALE the lead's working notes on leadership.",
+        expected_version=0,
     )
     findings_services.judgement_record(
         inspection=inspection,
@@ -130,6 +131,7 @@ def findings(inspection, people):
         topic="investigation",
         grade="inadequate",
         rationale="SECRETRATIONALE investigations are slow.",
+        expected_version=0,
     )
     cause = findings_services.cause_of_concern_create(
         inspection=inspection,
@@ -189,6 +191,7 @@ def quick_inspection(programme, people, reference):
         topic="leadership",
         grade="good",
         rationale="SECRETRATIONALE working notes.",
+        expected_version=0,
     )
     return inspection
 

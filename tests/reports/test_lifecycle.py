@@ -20,6 +20,7 @@ from cpinspect.findings.models import ActionPlan
 from cpinspect.programmes.models import Status
 from cpinspect.reports import guard, opendata, rendering, services
 from cpinspect.reports.models import Report, ReportStatus
+from tests.forms import submit
 from tests.reports.conftest import (
     CONCERN_MARK,
     NOTE_MARK,
@@ -67,9 +68,12 @@ def test_draft_check_publish_correct(reporting, people, client):
     assert "Factual accuracy check" in rendering.visible_text(report.html)
     assert client.get(url).status_code == 200
     assert client.get(reverse("report-pdf", args=[report.pk])).status_code == 200
-    response = client.post(
+    response = submit(
+        client,
         reverse("report-comment", args=[report.pk]),
         {"section": "case_files", "text": "Table 2 misnames a theme."},
+        page=url,
+        action=reverse("report-comment", args=[report.pk]),
     )
     assert response.status_code == 302
     assert report.comments.get().author == liaison
@@ -209,7 +213,10 @@ def test_a_finding_that_quotes_a_case_is_refused(reporting, people):
     with pytest.raises(guard.LeakFound, match="case reference"):
         services.report_build(inspection=reporting, user=people["lead"])
     findings_services.area_for_improvement_update(
-        area=area, user=people["lead"], text=f"See {case.pseudonym} for the details."
+        area=area,
+        user=people["lead"],
+        text=f"See {case.pseudonym} for the details.",
+        expected_version=area.version,
     )
     with pytest.raises(guard.LeakFound, match="pseudonym"):
         services.report_build(inspection=reporting, user=people["lead"])
@@ -217,16 +224,22 @@ def test_a_finding_that_quotes_a_case_is_refused(reporting, people):
         area=area,
         user=people["lead"],
         text="As noted: the record at entry 14 shows the officer did not see the child.",
+        expected_version=area.version,
     )
     with pytest.raises(guard.LeakFound, match="note"):  # 8 words of a note, quoted
         services.report_build(inspection=reporting, user=people["lead"])
     findings_services.area_for_improvement_update(
-        area=area, user=people["lead"], text=f"{CONCERN_MARK}: child still at risk."
+        area=area,
+        user=people["lead"],
+        text=f"{CONCERN_MARK}: child still at risk.",
+        expected_version=area.version,
     )
     with pytest.raises(guard.LeakFound, match="note"):  # an escalation's concern, whole
         services.report_build(inspection=reporting, user=people["lead"])
     assert not Report.objects.filter(inspection=reporting).exists()
-    findings_services.area_for_improvement_delete(area=area, user=people["lead"])
+    findings_services.area_for_improvement_delete(
+        area=area, user=people["lead"], expected_version=area.version
+    )
     assert services.report_build(inspection=reporting, user=people["lead"]).status == "draft"
 
 

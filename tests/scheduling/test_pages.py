@@ -8,6 +8,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from cpinspect.scheduling.models import Absence, PlanState, PlanVersion
+from tests.forms import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_programme_page_shows_gantt_table_and_calendar(published, client):
 def test_planner_solves_through_the_form_and_sees_provenance(planning, client):
     client.force_login(planning["people"]["programme_manager"])
     url = reverse("plan-solve", args=[planning["programme"].pk])
-    response = client.post(url, {"time_limit": "5", "max_concurrent": "3"})
+    response = submit(client, url, {"time_limit": "5", "max_concurrent": "3"})
     version = PlanVersion.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/plans/{version.pk}/"
     page = client.get(response["Location"]).content.decode()
@@ -40,11 +41,11 @@ def test_planner_solves_through_the_form_and_sees_provenance(planning, client):
 def test_solve_form_errors_use_the_error_summary(planning, client):
     client.force_login(planning["people"]["programme_manager"])
     url = reverse("plan-solve", args=[planning["programme"].pk])
-    response = client.post(url, {"time_limit": "600", "max_concurrent": "3", "replan": "on"})
+    response = submit(client, url, {"time_limit": "600", "max_concurrent": "3", "replan": "on"})
     page = response.content.decode()
     assert response.status_code == 400
     assert "govuk-error-summary" in page and "Ensure this value is less than or equal to 60" in page
-    response = client.post(url, {"time_limit": "5", "max_concurrent": "3", "replan": "on"})
+    response = submit(client, url, {"time_limit": "5", "max_concurrent": "3", "replan": "on"})
     assert response.status_code == 400
     assert "There is no published plan to re-plan" in response.content.decode()
     assert PlanVersion.objects.count() == 0
@@ -79,7 +80,8 @@ def test_infeasible_plan_page_names_the_conflict(planning, client):
 def test_absence_form_records_and_validates(planning, client):
     client.force_login(planning["people"]["programme_manager"])
     url = reverse("plan-people")
-    bad = client.post(
+    bad = submit(
+        client,
         url,
         {
             "user": planning["staff"]["insp3"].pk,
@@ -92,7 +94,8 @@ def test_absence_form_records_and_validates(planning, client):
         bad.status_code == 400
         and "The last day must be on or after the first day" in bad.content.decode()
     )
-    good = client.post(
+    good = submit(
+        client,
         url,
         {
             "user": planning["staff"]["insp3"].pk,
@@ -146,9 +149,12 @@ def test_api_solve_publish_and_detail(planning, client, monkeypatch):
     body = created.json()
     assert body["state"] == "draft" and body["solver_version"].startswith("OR-Tools")
     assert len(body["assignments"]) == 4 and body["seed"] == 20260401
-    published = client.post(f"/api/plans/{body['id']}/publish/")
+    none = {"published": 0}  # the published plan it replaces: none yet
+    published = client.post(
+        f"/api/plans/{body['id']}/publish/", none, content_type="application/json"
+    )
     assert published.status_code == 200 and published.json()["state"] == "published"
-    again = client.post(f"/api/plans/{body['id']}/publish/")
+    again = client.post(f"/api/plans/{body['id']}/publish/", none, content_type="application/json")
     assert again.status_code == 409
     listing = client.get(f"/api/programmes/{pk}/plans/").json()
     assert [v["number"] for v in listing] == [1]
@@ -159,7 +165,12 @@ def test_api_solve_publish_and_detail(planning, client, monkeypatch):
     surrey = planning["inspections"]["surrey"].pk
     earlier = client.post(
         f"/api/programmes/{pk}/plans/",
-        {"replan": True, "time_limit": 5, "deadlines": {str(surrey): "2026-04-06"}},
+        {
+            "replan": True,
+            "published": listing[0]["id"],
+            "time_limit": 5,
+            "deadlines": {str(surrey): "2026-04-06"},
+        },
         content_type="application/json",
     )
     assert earlier.status_code == 201, earlier.content
@@ -235,9 +246,12 @@ def test_planner_makes_a_force_go_earlier_through_the_form(published, client, mo
     latest = max(plan.placements.values(), key=lambda p: (p.slot, p.task_id))
     client.force_login(published["people"]["programme_manager"])
     url = reverse("plan-solve", args=[published["programme"].pk])
-    half = client.post(url, {"time_limit": "5", "max_concurrent": "3", "earlier": latest.task_id})
+    half = submit(
+        client, url, {"time_limit": "5", "max_concurrent": "3", "earlier": latest.task_id}
+    )
     assert half.status_code == 400 and "Choose both the inspection" in half.content.decode()
-    response = client.post(
+    response = submit(
+        client,
         url,
         {
             "time_limit": "5",
