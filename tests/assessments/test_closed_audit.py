@@ -47,14 +47,14 @@ def published(inspection, people, allocated):
     picked.refresh_from_db()
     assert picked.moderator_id == moderator.pk  # the rule picked it: the inspector's first
     blind = services.assessment_open(audit=picked, user=moderator)
-    services.assessment_save(
+    blind = services.assessment_save(  # the first save stores it (opening writes nothing)
         assessment=blind,
         user=moderator,
         draft=complete_draft(picked, "good"),
         expected_version=blind.version,
     )
     draft = services.assessment_open(audit=drafted, user=inspector)
-    services.assessment_save(
+    draft = services.assessment_save(
         assessment=draft,
         user=inspector,
         draft=complete_draft(drafted, "good"),
@@ -128,9 +128,6 @@ def test_after_publication_no_service_writes_the_audit(inspection, people, publi
             expected_version=published["blind"].version,
             submit=True,
         ),
-        "open a case never opened": lambda: services.assessment_open(
-            audit=published["untouched"], user=inspector
-        ),
         "allocate": lambda: services.cases_allocate(inspection=inspection, user=lead),
         "reallocate": lambda: services.case_reallocate(
             audit=published["untouched"], user=lead, examiner=people["moderator"]
@@ -151,6 +148,17 @@ def test_after_publication_no_service_writes_the_audit(inspection, people, publi
         with pytest.raises(services.AuditRefused, match="case-file audit is closed"):
             attempt()
         assert _snapshot(inspection) == before, name
+    # opening a case nobody opened reads it and stores nothing (ADR 0018); its save is refused
+    opened = services.assessment_open(audit=published["untouched"], user=inspector)
+    assert opened.pk is None and _snapshot(inspection) == before
+    with pytest.raises(services.AuditRefused, match="case-file audit is closed"):
+        services.assessment_save(
+            assessment=opened,
+            user=inspector,
+            draft=complete_draft(published["untouched"], "good"),
+            expected_version=opened.version,
+        )
+    assert _snapshot(inspection) == before
 
 
 def test_the_sample_cannot_change_either(inspection, people, sample):

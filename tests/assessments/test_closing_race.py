@@ -109,7 +109,13 @@ def _world():
             ),
         )
         audit = CaseAudit.objects.create(inspection=inspection, case=case, examiner=inspector)
-        services.assessment_open(audit=audit, user=inspector)
+        Assessment.objects.create(  # an opened, saved draft (opening alone stores nothing)
+            audit=audit,
+            kind="first",
+            examiner=inspector,
+            updated_by=inspector,
+            writing={"notes": {}, "text": {}, "rationale": ""},
+        )
     return {"inspection": inspection, "lead": lead, "inspector": inspector}
 
 

@@ -34,7 +34,15 @@ from tests.reports.conftest import quick_inspection  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 # What a refusal says: no privilege, not the owner, or a protective trigger's message.
-REFUSED = ("must be owner", "permission denied", "cannot be", "cannot change", "Cannot delete")
+REFUSED = (
+    "must be owner",
+    "permission denied",
+    "cannot be",
+    "cannot change",
+    "Cannot delete",
+    "Cannot update",
+    "audit of this inspection is closed",  # ADR 0021: a closed audit is read only
+)
 
 
 # --- what the database says is protected -----------------------------------------------------
