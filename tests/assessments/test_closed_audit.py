@@ -214,7 +214,11 @@ def test_after_publication_no_page_writes_the_audit(client, inspection, people, 
     assert "Submit the assessment" not in page.content.decode()
     assert "The case-file audit is closed" in page.content.decode()
     never = reverse("assessments-assess", args=[inspection.pk, published["untouched"].case_id])
-    assert client.get(never).status_code == 302  # not opened: no row made for a look
+    look = client.get(never)  # never opened: read only, and no row made for a look (ADR 0018)
+    assert look.status_code == 200
+    assert "Submit the assessment" not in look.content.decode()
+    assert "The case-file audit is closed" in look.content.decode()
+    assert _snapshot(inspection) == before
 
     client.force_login(people["moderator"])
     moderate = reverse("assessments-assess", args=[inspection.pk, picked.case_id])
@@ -266,9 +270,8 @@ def test_after_publication_no_api_call_writes_the_audit(client, inspection, peop
     assert put.status_code == 409 and "closed" in put.json()["detail"]
     posted = client.post(f"{mine}submit/", body, content_type="application/json")
     assert posted.status_code == 409
-    assert client.get(f"{base}cases/{published['untouched'].case_id}/assessment/").status_code == (
-        409
-    )
+    never = client.get(f"{base}cases/{published['untouched'].case_id}/assessment/")
+    assert never.status_code == 200 and never.json()["editable"] is False  # a look stores nothing
     assert client.get(mine).json()["editable"] is False
     assert client.get(base).json()["closed"] is True
 
