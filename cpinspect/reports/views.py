@@ -90,9 +90,6 @@ def _report_page(request, report, comment_form=None, status=200):
             or (report.kind == ReportKind.THEMATIC and report.status == ReportStatus.DRAFT)
         )
         and access.can_publish_report(user, report),
-        # a force report moves with its inspection: the move is confirmed on the status page
-        "publish_is_a_move": inspection is not None
-        and inspection.status == Status.FACTUAL_ACCURACY,
         "can_correct": report.status == ReportStatus.PUBLISHED
         and access.can_correct_report(user, report),
     }

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from cpinspect.casefiles import fit, profiles, readers, services
 from cpinspect.casefiles.models import Extract, ExtractStatus
+from cpinspect.editing import submissions
 from cpinspect.programmes.models import Status
 from cpinspect.registry.models import Force
 from cpinspect.registry.reference_data import load
@@ -300,7 +301,11 @@ def test_a_closed_stage_shows_no_upload_form_and_refuses_a_stale_one(
     assert "at the reporting stage" in page and 'name="file"' not in page
     response = client.post(  # the form of a page opened before the stage moved on
         reverse("casefiles-upload", args=[inspection.pk]),
-        {"profile": "canonical", "file": SimpleUploadedFile("late.csv", synthetic_csv(20))},
+        {
+            "submission": submissions.new_key(),  # that page's one-time token
+            "profile": "canonical",
+            "file": SimpleUploadedFile("late.csv", synthetic_csv(20)),
+        },
     )
     assert response.status_code == 400
     text = response.content.decode()

@@ -23,6 +23,7 @@ from cpinspect.registry.reference_data import load
 from tests.casefiles import police_uk
 from tests.casefiles.conftest import force_inspection
 from tests.casefiles.dump import leaks_in_database
+from tests.forms import opened
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 10, 1)
@@ -245,10 +246,16 @@ def test_a_failed_web_import_names_its_file(
     client, inspection, people, run_worker, django_capture_on_commit_callbacks
 ):
     client.force_login(people["lead"])
+    upload = reverse("casefiles-upload", args=[inspection.pk])
+    hidden = opened(client, reverse("casefiles-extract", args=[inspection.pk]), action=upload)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("casefiles-upload", args=[inspection.pk]),
-            {"profile": "canonical", "file": SimpleUploadedFile("essex-cases.csv", b"a,b\n")},
+            upload,
+            {
+                **hidden,
+                "profile": "canonical",
+                "file": SimpleUploadedFile("essex-cases.csv", b"a,b\n"),
+            },
         )
     run_worker()
     page = client.get(response.url).content.decode()

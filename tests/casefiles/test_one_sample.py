@@ -12,6 +12,7 @@ from cpinspect.assessments.models import CaseAudit
 from cpinspect.casefiles import sampling, services
 from cpinspect.casefiles.models import CaseStatus, ExtractStatus, Sample, SampledCase
 from tests.casefiles.conftest import TODAY, synthetic_csv
+from tests.forms import hidden_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -139,13 +140,21 @@ def test_the_web_redraw_form_needs_a_reason_and_shows_what_it_replaces(client, d
     page = client.get(reverse("casefiles-extract", args=[inspection.pk])).content.decode()
     assert f"Import {second.pk}" in page and "Draw the sample again" in page
     url = reverse("casefiles-sample-draw", args=[inspection.pk])
-    response = client.post(url, {"method": "proportional", "minimum": 5})
+    hidden = hidden_fields(page, action=url)  # the form's one-time token, as a browser sends it
+    response = client.post(url, {**hidden, "method": "proportional", "minimum": 5})
     assert response.status_code == 400
     text = response.content.decode()
     assert '<a href="#id_reason">Say why the sample is drawn again</a>' in text
     assert Sample.objects.count() == 1
     response = client.post(
-        url, {"method": "proportional", "minimum": 5, "seed": 4, "reason": "Corrected extract"}
+        url,
+        {
+            **hidden,
+            "method": "proportional",
+            "minimum": 5,
+            "seed": 4,
+            "reason": "Corrected extract",
+        },
     )
     assert response.status_code == 302
     page = client.get(reverse("casefiles-sample", args=[inspection.pk])).content.decode()
@@ -153,7 +162,7 @@ def test_the_web_redraw_form_needs_a_reason_and_shows_what_it_replaces(client, d
     assert "Samples withdrawn by a redraw" in page
     # the same form, posted again from the page as it was: nothing newer to draw from now
     response = client.post(
-        url, {"method": "proportional", "minimum": 5, "reason": "Corrected extract"}
+        url, {**hidden, "method": "proportional", "minimum": 5, "reason": "Corrected extract"}
     )
     assert response.status_code == 400
     assert "Import the file again first" in response.content.decode()

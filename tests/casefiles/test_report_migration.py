@@ -10,7 +10,14 @@ from django.db.migrations.executor import MigrationExecutor
 
 from cpinspect.casefiles.redaction import WITHHELD
 
-BEFORE = [("casefiles", "0002_extract_queue")]
+# The other apps' records as they were then too (before ADR 0020's versions), so that the
+# models of that moment can make their rows.
+BEFORE = [
+    ("casefiles", "0002_extract_queue"),
+    ("accounts", "0002_initial"),
+    ("registry", "0001_initial"),
+    ("programmes", "0004_status_change_outstanding_and_reason"),
+]
 AFTER = [("casefiles", "0003_extract_problems_minimisation_one_sample")]
 CRIME_ID = "320930473d454d613ead909a28008a91a607c93f8b74339623a4cec4a252b0dd"
 

@@ -310,10 +310,18 @@ def test_a_status_move_from_a_stale_inspection_page_is_refused(planned_inspectio
     page = reverse("inspection-detail", args=[planned_inspection.pk])
     move = reverse("inspection-transition", args=[planned_inspection.pk])
     mine = signed_in(people["programme_manager"])
-    hidden = opened(mine, page, action=move)
+    assert f"{move}?target=notified" in mine.get(page).content.decode()  # the move's page
+    hidden = opened(mine, f"{move}?target=notified", action=move)
     other = signed_in(people["programme_manager"])
     for target in ("notified", "planned"):
-        assert submit(other, move, {"target": target}, page=page, action=move).status_code == 302
+        sent = submit(
+            other,
+            move,
+            {"target": target, "reason": "The force asked for a later date."},
+            page=f"{move}?target={target}",
+            action=move,
+        )
+        assert sent.status_code == 302
     response = mine.post(move, {**hidden, "target": "notified", "note": "Letter sent today."})
     body = response.content.decode()
     assert response.status_code == 409
@@ -328,8 +336,14 @@ def test_a_double_click_on_a_status_move_moves_once(inspection, people):
     page = reverse("inspection-detail", args=[inspection.pk])
     move = reverse("inspection-transition", args=[inspection.pk])
     lead = signed_in(people["lead"])
-    hidden = opened(lead, page, action=move)
-    data = {**hidden, "target": "moderation", "note": "All cases examined."}
+    assert f"{move}?target=moderation" in lead.get(page).content.decode()
+    hidden = opened(lead, f"{move}?target=moderation", action=move)
+    data = {
+        **hidden,
+        "target": "moderation",
+        "note": "All cases examined.",
+        "reason": "The force asked for fieldwork to end on the agreed date.",
+    }
     assert lead.post(move, data).status_code == 302
     assert lead.post(move, data).status_code == 302  # the second click: already done
     assert list(inspection.status_changes.values_list("to_status", flat=True)) == ["moderation"]
@@ -403,6 +417,9 @@ def test_a_stale_absence_and_profile_in_the_admin_are_refused(people):
 
 # --- reports -----------------------------------------------------------------------------------
 
+# quick_inspection records no judgements: each move past reporting needs its reason (ADR 0021)
+UNJUDGED = "The judgements are not part of this test."
+
 
 def test_sending_a_draft_built_again_meanwhile_is_refused(quick_inspection, people):
     from cpinspect.programmes.services import team_member_add
@@ -424,8 +441,14 @@ def test_sending_a_draft_built_again_meanwhile_is_refused(quick_inspection, peop
     report.refresh_from_db()
     quick_inspection.refresh_from_db()
     assert (report.status, quick_inspection.status) == ("draft", "reporting")
-    # having read it, the lead sends the draft as it is now
-    assert lead.post(send, opened(lead, page, action=send)).status_code == 302
+    # having read it, the lead sends the draft as it is now; with judgements still to record,
+    # the move is confirmed with its reason on the inspection's status page (ADR 0021)
+    sent = lead.post(send, opened(lead, page, action=send))
+    assert sent.status_code == 302 and "?target=factual_accuracy" in sent.url
+    move = reverse("inspection-transition", args=[quick_inspection.pk])
+    confirm = opened(lead, sent.url, action=move)
+    reason = {"reason": "The force checks the facts while the judgements are settled."}
+    assert lead.post(move, {**confirm, **reason}).status_code == 302
     report.refresh_from_db()
     assert report.status == "factual_accuracy"
 
@@ -435,8 +458,12 @@ def test_a_correction_published_meanwhile_is_not_corrected_again(quick_inspectio
     from cpinspect.reports.models import Report
 
     report = reports.report_build(inspection=quick_inspection, user=people["lead"])
-    report = reports.report_send_for_factual_accuracy(report=report, user=people["lead"])
-    report = reports.report_publish(report=report, user=people["programme_manager"])
+    report = reports.report_send_for_factual_accuracy(
+        report=report, user=people["lead"], reason=UNJUDGED
+    )
+    report = reports.report_publish(
+        report=report, user=people["programme_manager"], reason=UNJUDGED
+    )
     url = reverse("report-correct", args=[report.pk])
     mine = signed_in(people["programme_manager"])
     hidden = opened(mine, url)
@@ -456,7 +483,7 @@ def test_a_comment_that_is_not_taken_keeps_what_was_typed(quick_inspection, peop
     from cpinspect.reports.models import ReportComment
 
     report = reports.report_build(inspection=quick_inspection, user=people["lead"])
-    reports.report_send_for_factual_accuracy(report=report, user=people["lead"])
+    reports.report_send_for_factual_accuracy(report=report, user=people["lead"], reason=UNJUDGED)
     page = reverse("report-detail", args=[report.pk])
     comment = reverse("report-comment", args=[report.pk])
     liaison = signed_in(people["liaison"])

@@ -72,6 +72,7 @@ def essex(inspection, people, settings):
         topic="leadership",
         grade="requires_improvement",
         rationale="Leaders know the risks but do not act on them quickly.",
+        expected_version=0,  # there was none
     )
     return inspection
 
@@ -518,10 +519,20 @@ def test_the_published_reason_is_the_one_the_lifecycle_recorded(essex, people):
         services.inspection_transition(inspection=essex, target=target, user=lead, reason="Late.")
     for topic in ("partnership_working", "initial_response", "risk_assessment_and_referral"):
         findings_services.judgement_record(
-            inspection=essex, user=lead, topic=topic, grade="good", rationale="As seen."
+            inspection=essex,
+            user=lead,
+            topic=topic,
+            grade="good",
+            rationale="As seen.",
+            expected_version=0,
         )
     findings_services.judgement_record(
-        inspection=essex, user=lead, topic="investigation", grade="good", rationale="As seen."
+        inspection=essex,
+        user=lead,
+        topic="investigation",
+        grade="good",
+        rationale="As seen.",
+        expected_version=0,
     )
     report = report_services.report_build(inspection=essex, user=lead)
     report = report_services.report_send_for_factual_accuracy(report=report, user=lead)
