@@ -99,7 +99,7 @@ def app(chromium_path):
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=240,
+                timeout=600,  # the demo takes about a minute alone; much longer on a busy machine
             )
             if setup.returncode != 0:
                 pytest.fail(
