@@ -38,6 +38,7 @@ from cpinspect.casefiles.models import (
 from cpinspect.casefiles.profiles import ProfileError, get_profile
 from cpinspect.casefiles.readers import ExtractFileError, read_extract
 from cpinspect.casefiles.redaction import SHAPE_ONLY
+from cpinspect.editing.versions import when_text
 from cpinspect.programmes import selectors as programme_selectors
 from cpinspect.programmes.models import Inspection, Status
 from cpinspect.registry.models import Force
@@ -519,11 +520,7 @@ def sample_draw(
     redraw_reason = (redraw_reason or "").strip()
     if extract.status != ExtractStatus.IMPORTED:
         raise SampleRefused("Only an imported extract can be sampled.")
-    if Sample.objects.filter(extract=extract).exists():
-        raise SampleRefused(
-            "This extract has been sampled; the raw references of unsampled cases are gone. "
-            "Import the file again to draw a new sample."
-        )
+    _refuse_if_drawn(extract)
     _refuse_second_sample(inspection, extract, redraw_reason)
     path = frames.frame_path(inspection.pk, extract.pk)
     if frames.sha256_of(path) != extract.frame_sha256:
@@ -573,6 +570,18 @@ def sample_draw(
     return sample
 
 
+def _refuse_if_drawn(extract) -> None:
+    """One sample per extract: its unsampled references are destroyed by the draw. Asked
+    before the draw's work and again under the inspection's lock (two draws at once)."""
+    drawn = Sample.objects.filter(extract=extract).select_related("drawn_by").first()
+    if drawn is not None:
+        raise SampleRefused(
+            f"{drawn.drawn_by.full_name} drew the sample from this extract "
+            f"{when_text(drawn.drawn_at)}: nothing was drawn now. The raw references of its "
+            "unsampled cases are gone; import the file again to draw a new sample."
+        )
+
+
 def _sample_store(
     *, extract, user, design, seed, result, refs, force_pseudonyms, redraw_reason
 ) -> Sample:
@@ -584,6 +593,7 @@ def _sample_store(
     # then both asking to upgrade it would deadlock.
     _require_open(_locked_inspection(inspection), SampleRefused)
     _require_audit_open(inspection)
+    _refuse_if_drawn(extract)
     replaced = _refuse_second_sample(inspection, extract, redraw_reason)
     if replaced is not None:
         _sample_withdraw(replaced, replaced_by_extract=extract)

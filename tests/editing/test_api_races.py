@@ -101,7 +101,9 @@ def test_two_draws_of_one_extract_at_once_make_one_sample(inspection, people):
             via="cli",
             today=TODAY,
         )
-        results = race(*(_api(c, url, body) for c in clients))
+        # after the first round the inspection has a sample in use: a redraw, with its reason
+        sent = {**body, "redraw_reason": f"Round {n}: a corrected extract."} if n else body
+        results = race(*(_api(c, url, sent) for c in clients))
         assert not raised(results), raised(results)
         assert sorted(r.status_code for r in results) == [201, 409]
         refusal = next(r for r in results if r.status_code == 409).json()["detail"]
