@@ -2,6 +2,7 @@ from django import forms
 
 from cpinspect.casefiles.models import Allocation
 from cpinspect.casefiles.profiles import builtin_names
+from cpinspect.casefiles.schema import CATEGORIES
 from cpinspect.editing.forms import CreatesRecord
 
 
@@ -31,6 +32,41 @@ class DrawForm(CreatesRecord):
     exclude_older_than_months = forms.IntegerField(
         required=False, min_value=1, max_value=240, label="Exclude cases older than (months)"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for slug, label in CATEGORIES:  # one count per category, used by "Fixed counts"
+            self.fields[f"fixed_{slug}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                max_value=5000,
+                label=f"{label[0].upper()}{label[1:]}: cases to draw",
+                help_text='Only with the allocation "Fixed counts".',
+            )
+
+    def design_fields(self):
+        return [
+            f
+            for f in self.visible_fields()
+            if not f.name.startswith("fixed_") and f.name != "reason"
+        ]
+
+    def fixed_fields(self):
+        return [self[f"fixed_{slug}"] for slug, _ in CATEGORIES]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == Allocation.FIXED:
+            counts = {slug: data.get(f"fixed_{slug}") or 0 for slug, _ in CATEGORIES}
+            if not any(counts.values()):
+                self.add_error(
+                    f"fixed_{CATEGORIES[0][0]}",
+                    "Give the number of cases to draw for at least one category",
+                )
+            data["fixed"] = {slug: n for slug, n in counts.items() if n}
+        else:
+            data["fixed"] = {}
+        return data
 
 
 class UnusableForm(forms.Form):

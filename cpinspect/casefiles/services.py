@@ -543,6 +543,8 @@ def sample_draw(
             pl.Series("force_pseudonym", pseudonymise.pseudonyms(refs, force_key))
         )
     result = sampling.draw(frame, design, seed, examined=examined)
+    if result.total == 0:  # the vault would be destroyed for a sample of nothing
+        raise SampleRefused(_empty_draw_message(design, result))
     drawn_refs = [refs[i] for i in result.rows["row"].to_list()]
     force_pseudonyms = dict(
         zip(drawn_refs, pseudonymise.pseudonyms(drawn_refs, force_key), strict=True)
@@ -568,6 +570,17 @@ def sample_draw(
     del refs
     log.info("sample %s drawn: %s cases, seed %s", sample.pk, sample.total_size, seed)
     return sample
+
+
+def _empty_draw_message(design, result) -> str:
+    if design.method == "fixed":
+        return (
+            "The fixed counts draw no cases: give a count of at least 1 for one or more "
+            "categories that have cases in the frame. Nothing was drawn."
+        )
+    if sum(result.population.values()) == 0:
+        return "No case in the frame is left to sample after the exclusions. Nothing was drawn."
+    return "This design draws no cases. Nothing was drawn."
 
 
 def _refuse_if_drawn(extract) -> None:

@@ -205,6 +205,7 @@ def sample_draw(request, pk):
         size=data["size"],
         method=data["method"],
         minimum=data["minimum"] if data["minimum"] is not None else 5,
+        fixed=data["fixed"],
         exclude_older_than_months=data["exclude_older_than_months"],
     )
     try:
