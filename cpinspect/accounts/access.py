@@ -232,6 +232,16 @@ def can_track_findings(user, inspection) -> bool:
     return can_edit_findings(user, inspection) or has_role(user, Role.PROGRAMME_MANAGER)
 
 
+def can_send_force_updates(user, inspection) -> bool:
+    """After publication, the force's liaison officer sends its action plan and progress on
+    the recommendations (of their own force only)."""
+    return (
+        has_role(user, Role.FORCE_LIAISON)
+        and inspection.status in PUBLIC_STATUSES
+        and _of_own_force(user, inspection)
+    )
+
+
 def can_decide_follow_up(user, inspection) -> bool:
     """Accepting a follow-up plans an inspection, which is a programme manager's job."""
     return can_plan_programmes(user)

@@ -53,6 +53,8 @@ PEOPLE = [
     DemoPerson("analyst", "Ana Analyst (demo)", Role.ANALYST),
     DemoPerson("partner", "Pia Partner (demo)", Role.PARTNER_INSPECTOR, inspectorate_code="ofsted"),
     DemoPerson("liaison", "Lia Liaison (demo)", Role.FORCE_LIAISON, force_code="E23000028"),
+    # Staffordshire's officer: its report is published, so the action plan and progress are due
+    DemoPerson("liaison2", "Sam Liaison (demo)", Role.FORCE_LIAISON, force_code="E23000015"),
 ]
 
 # The fieldwork team that joins Staffordshire's inspection once the year's plan is solved: the

@@ -218,3 +218,29 @@ class BoardFilterForm(forms.Form):
         label="Status",
         choices=[("", "Open or in progress")] + list(RecommendationStatus.choices),
     )
+
+
+class ActionPlanSubmitForm(CreatesRecord):
+    text = forms.CharField(
+        label="The force's action plan",
+        help_text="The plan itself, or a summary of it and where the full plan is held. "
+        "The inspection team is told it has arrived.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Write the action plan, or a summary of it"},
+    )
+
+
+class RecommendationProgressForm(CreatesRecord):
+    text = forms.CharField(
+        label="What has the force done on this recommendation?",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Write what the force has done on this recommendation"},
+    )
+    considers_done = forms.TypedChoiceField(
+        label="Does the force consider the recommendation done?",
+        help_text="The inspection team decides whether it is completed.",
+        choices=[("no", "No, work is still under way"), ("yes", "Yes, it is done")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the force considers the recommendation done"},
+    )

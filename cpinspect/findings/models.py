@@ -4,6 +4,7 @@ improvement, the force's action plan and the follow-up proposals (docs/findings.
 Nothing here is case-level data: these are the force-level outcomes of an inspection.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 
@@ -239,6 +240,52 @@ class ActionPlan(Versioned):
 
     def is_overdue(self, today) -> bool:
         return self.status == ActionPlanStatus.AWAITED and today > self.due_on
+
+
+class ForceUpdateKind(models.TextChoices):
+    ACTION_PLAN = "action_plan", "Action plan"
+    PROGRESS = "progress", "Progress on a recommendation"
+
+
+class ForceUpdate(models.Model):
+    """What the force's liaison officer sends after publication: its action plan, or progress
+    on a recommendation. Append-only: a later version is a new row, so what the force said
+    and when stays on record; the team still decides each recommendation's status."""
+
+    inspection = models.ForeignKey(
+        "programmes.Inspection", on_delete=models.PROTECT, related_name="force_updates"
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="force_updates",
+    )
+    kind = models.CharField(max_length=12, choices=ForceUpdateKind.choices)
+    text = models.TextField()
+    considers_done = models.BooleanField(
+        default=False, help_text="The force considers the recommendation done."
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="force_update_has_text"),
+            models.CheckConstraint(
+                condition=models.Q(kind="action_plan", recommendation__isnull=True)
+                | models.Q(kind="progress", recommendation__isnull=False),
+                name="force_update_progress_names_its_recommendation",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} sent {self.submitted_at:%d %B %Y}"
 
 
 class FollowUpReason(models.TextChoices):

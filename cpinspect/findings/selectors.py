@@ -20,6 +20,8 @@ from cpinspect.findings.models import (
     AreaForImprovement,
     CauseOfConcern,
     FollowUpProposal,
+    ForceUpdate,
+    ForceUpdateKind,
     Judgement,
     Recommendation,
     Topic,
@@ -251,6 +253,15 @@ def proposal_for(user, inspection, proposal_id) -> FollowUpProposal:
 def action_plan_for(user, inspection) -> ActionPlan | None:
     access.require(access.can_see_findings(user, inspection))
     return ActionPlan.objects.filter(inspection=inspection).first()
+
+
+def force_updates_for(user, inspection, recommendation=None):
+    """What the force sent: its action plans (no ``recommendation``) or progress on one."""
+    access.require(access.can_see_findings(user, inspection))
+    updates = ForceUpdate.objects.filter(inspection=inspection).select_related("submitted_by")
+    if recommendation is None:
+        return updates.filter(kind=ForceUpdateKind.ACTION_PLAN)
+    return updates.filter(recommendation=recommendation)
 
 
 # --- the national board of recommendations -------------------------------------------------

@@ -21,12 +21,15 @@ from cpinspect.findings.grading import INADEQUATE, suggested_grade
 from cpinspect.findings.models import (
     ACTION_PLAN_DAYS,
     FOLLOW_UP_KINDS,
+    OPEN_STATUSES,
     ActionPlan,
     ActionPlanStatus,
     AreaForImprovement,
     CauseOfConcern,
     FollowUpProposal,
     FollowUpReason,
+    ForceUpdate,
+    ForceUpdateKind,
     Judgement,
     ProposalStatus,
     Recommendation,
@@ -615,3 +618,61 @@ def action_plan_record(
     _saved(locked)
     plan.refresh_from_db()
     return locked
+
+
+# --- what the force sends: its action plan and progress ------------------------------------
+
+FORCE_ONLY = (
+    "Only the force's liaison officer sends its action plan and progress, once the report is "
+    "published."
+)
+
+
+def _force_text(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": f"Write {what}"})
+    return text
+
+
+@transaction.atomic
+def action_plan_submit(*, plan: ActionPlan, user, text: str) -> ForceUpdate:
+    """The force sends its action plan: on record as sent, and the plan is received that day
+    if it was awaited. A later plan is a new version; the team still accepts it."""
+    access.require(access.can_send_force_updates(user, plan.inspection), FORCE_ONLY)
+    text = _force_text(text, "the action plan, or a summary of it with where it is held")
+    locked = ActionPlan.objects.select_for_update().get(pk=plan.pk)
+    update = ForceUpdate.objects.create(
+        inspection=locked.inspection,
+        kind=ForceUpdateKind.ACTION_PLAN,
+        text=text,
+        submitted_by=user,
+    )
+    if locked.status == ActionPlanStatus.AWAITED:
+        locked.status, locked.received_on = ActionPlanStatus.RECEIVED, timezone.localdate()
+        _saved(locked)
+    plan.refresh_from_db()
+    return update
+
+
+@transaction.atomic
+def recommendation_progress_add(
+    *, recommendation: Recommendation, user, text: str, considers_done: bool = False
+) -> ForceUpdate:
+    """The force's account of its progress on one recommendation; the team decides its status."""
+    access.require(access.can_send_force_updates(user, recommendation.inspection), FORCE_ONLY)
+    text = _force_text(text, "what the force has done on this recommendation")
+    rec = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if rec.status not in OPEN_STATUSES:
+        raise FindingsRefused(
+            f"This recommendation is {rec.get_status_display().lower()}: progress is sent on "
+            "open recommendations only."
+        )
+    return ForceUpdate.objects.create(
+        inspection=rec.inspection,
+        recommendation=rec,
+        kind=ForceUpdateKind.PROGRESS,
+        text=text,
+        considers_done=considers_done,
+        submitted_by=user,
+    )

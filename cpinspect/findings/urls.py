@@ -40,5 +40,11 @@ urlpatterns = [
         name="findings-follow-up-decline",
     ),
     path(f"{P}action-plan/", views.action_plan, name="findings-action-plan"),
+    path(f"{P}action-plan/send/", views.action_plan_send, name="findings-action-plan-send"),
+    path(
+        f"{P}recommendations/<int:recommendation_id>/progress/",
+        views.recommendation_progress,
+        name="findings-recommendation-progress",
+    ),
     path("recommendations/", views.recommendations_board, name="recommendations-board"),
 ]

@@ -17,6 +17,7 @@ from cpinspect.editing import versions
 from cpinspect.editing.forms import create_once, show_stale
 from cpinspect.findings import forms, selectors, services
 from cpinspect.findings.models import (
+    OPEN_STATUSES,
     ActionPlanStatus,
     AreaForImprovement,
     CauseOfConcern,
@@ -166,6 +167,8 @@ def inspection_findings(request, pk):
             "can_decide": access.can_decide_judgements(user, inspection),
             "can_track": access.can_track_findings(user, inspection),
             "can_decide_follow_up": access.can_decide_follow_up(user, inspection),
+            "can_send": access.can_send_force_updates(user, inspection),
+            "plans_sent": selectors.force_updates_for(user, inspection),
         },
     )
 
@@ -372,6 +375,9 @@ def recommendation_detail(request, pk, recommendation_id):
             "working": access.can_see_findings_working(request.user, inspection),
             "can_track": can_track,
             "can_edit": not published and access.can_edit_findings(request.user, inspection),
+            "can_send": rec.status in OPEN_STATUSES
+            and access.can_send_force_updates(request.user, inspection),
+            "progress": selectors.force_updates_for(request.user, inspection, rec),
             "stale": stale,
         },
         status=409 if stale else 400 if form.errors else 200,
@@ -612,6 +618,8 @@ def follow_up_decline(request, pk, proposal_id):
 def action_plan(request, pk):
     inspection = selectors.findings_inspection_for(request.user, pk)
     plan = selectors.action_plan_for(request.user, inspection)
+    if plan is not None and access.can_send_force_updates(request.user, inspection):
+        return redirect("findings-action-plan-send", pk=inspection.pk)
     access.require(
         plan is not None and access.can_track_findings(request.user, inspection),
         "The action plan is recorded after publication, by the team or a programme manager.",
@@ -638,6 +646,58 @@ def action_plan(request, pk):
         intro=f"Published on {plan.published_on:%d %B %Y}; the force's action plan is due by "
         f"{plan.due_on:%d %B %Y}.",
     )
+
+
+@login_required
+def action_plan_send(request, pk):
+    """The force's liaison officer sends the action plan (each sending kept on record)."""
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    plan = selectors.action_plan_for(request.user, inspection)
+    access.require(
+        plan is not None and access.can_send_force_updates(request.user, inspection),
+        services.FORCE_ONLY,
+    )
+    form = forms.ActionPlanSubmitForm(request.POST or None)
+    return _save_or_show(
+        request,
+        inspection,
+        form,
+        lambda data: services.action_plan_submit(plan=plan, user=request.user, text=data["text"]),
+        creates=True,
+        done="Action plan sent to the inspection team.",
+        title="Send the force's action plan",
+        submit="Send the action plan",
+        intro=f"Due by {plan.due_on:%-d %B %Y}, six weeks after the report was published on "
+        f"{plan.published_on:%-d %B %Y}.",
+    )
+
+
+@login_required
+def recommendation_progress(request, pk, recommendation_id):
+    """The force's liaison officer reports progress on one recommendation."""
+    inspection = selectors.findings_inspection_for(request.user, pk)
+    rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
+    access.require(access.can_send_force_updates(request.user, inspection), services.FORCE_ONLY)
+    form = forms.RecommendationProgressForm(request.POST or None)
+    response = _save_or_show(
+        request,
+        inspection,
+        form,
+        lambda data: services.recommendation_progress_add(
+            recommendation=rec,
+            user=request.user,
+            text=data["text"],
+            considers_done=data["considers_done"],
+        ),
+        creates=True,
+        done="Progress sent to the inspection team.",
+        title="Report progress on a recommendation",
+        submit="Send the progress",
+        intro=f"Recommendation: {rec.text}",
+    )
+    if response.status_code == 302:  # back to the recommendation, where the update now shows
+        return redirect("findings-recommendation", inspection.pk, rec.pk)
+    return response
 
 
 @login_required

@@ -216,7 +216,7 @@ def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo):
     assert case_audit_closed(staffordshire)
     report = Report.objects.get(inspection=staffordshire, status="published")
     assert report.data["methodology"]["stages"] == []
-    # (Staffordshire has no liaison officer in the demo: a comment would have been answered)
+    # (no comment from the force is left unanswered)
     assert not ReportComment.objects.filter(report=report, response="").exists()
 
     essex = cp_inspection("Essex")

@@ -222,7 +222,36 @@ MATRIX = [
         "get",
         lambda w: reverse("findings-action-plan", args=[w["k"]]),
         None,
-        seen_by(KENT_SEEN, {"other_lead", "programme_manager"}),
+        # the force's liaison officer is taken to the form that sends the plan
+        seen_by(KENT_SEEN, {"other_lead", "programme_manager"}) | {"other_liaison": 302},
+    ),
+    (
+        "action plan: kent, send",
+        "get",
+        lambda w: reverse("findings-action-plan-send", args=[w["k"]]),
+        None,
+        seen_by(KENT_SEEN, {"other_liaison"}),
+    ),
+    (
+        "action plan: essex, send (not published)",
+        "get",
+        lambda w: reverse("findings-action-plan-send", args=[w["i"]]),
+        None,
+        seen_by(ESSEX_SEEN, set()),
+    ),
+    (
+        "recommendation progress: kent",
+        "get",
+        lambda w: reverse("findings-recommendation-progress", args=[w["k"], w["kent_rec"]]),
+        None,
+        seen_by(KENT_SEEN, {"other_liaison"}),
+    ),
+    (
+        "recommendation progress: essex (not published)",
+        "get",
+        lambda w: reverse("findings-recommendation-progress", args=[w["i"], w["rec"]]),
+        None,
+        seen_by(ESSEX_SEEN, set()),
     ),
     (
         "action plan: essex (not published: none yet)",
