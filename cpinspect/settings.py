@@ -164,6 +164,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_flag("CPINSPECT_SECURE_COOKIES", default=not (DEBUG or CPINSPECT_DEMO))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_FAILURE_VIEW = "cpinspect.web.errors.csrf_failure"  # inside the layout, with a way on
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind TLS (the default outside demo and tests) browsers are told to use HTTPS only.
 SECURE_HSTS_SECONDS = int(
@@ -281,6 +282,9 @@ LOGGING = {
 # `cpinspect db_worker`. See docs/decisions/0013-background-queue.md.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Where a visitor writes about accessibility or their personal data (the footer's pages);
+# empty: the pages ask them to contact the inspectorate that runs the service.
+CPINSPECT_CONTACT_EMAIL = os.environ.get("CPINSPECT_CONTACT_EMAIL", "")
 # Where links in e-mails point (escalations); no trailing slash.
 CPINSPECT_BASE_URL = os.environ.get("CPINSPECT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Which submitted cases are re-examined blind (assessments.services.ModerationRule).

@@ -12,3 +12,9 @@ urlpatterns = [
     path("", include("cpinspect.reports.urls")),
     path("", include("cpinspect.web.urls")),
 ]
+
+# Error pages inside the layout, with a way on (cpinspect/web/errors.py).
+handler400 = "cpinspect.web.errors.bad_request"
+handler403 = "cpinspect.web.errors.permission_denied"
+handler404 = "cpinspect.web.errors.page_not_found"
+handler500 = "cpinspect.web.errors.server_error"

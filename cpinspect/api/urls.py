@@ -11,7 +11,7 @@ router.register("councils", views.CouncilViewSet, basename="council")
 router.register("inspections", views.InspectionViewSet, basename="inspection")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-docs"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("cpinspect.casefiles.api_urls")),
     path("", include("cpinspect.findings.api_urls")),
     path("", include("cpinspect.assessments.api_urls")),

@@ -6,7 +6,8 @@ from cpinspect.registry.models import Force, PublishedGrade
 
 
 def forces_with_counts():
-    return Force.objects.annotate(council_count=Count("councils"))
+    # an aggregate drops Meta.ordering: ordered here, by name, as a person looks for one
+    return Force.objects.annotate(council_count=Count("councils")).order_by("name")
 
 
 def published_grades_of(force):

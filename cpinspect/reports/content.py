@@ -412,6 +412,9 @@ def _protected_list(values: dict[str, int], slugs) -> tuple[list[dict], str]:
     return rows, disclosure.published_value(protected.total)
 
 
+# The draw's software as the report names it (the sample records numpy's name for its part).
+SOFTWARE_LABELS = {"bit_generator": "random number generator"}
+
 EXCLUSION_LABELS = {
     "older_than_months": "Recorded before the period the inspection looked at",
     "examined_in_earlier_inspection": "Examined in an earlier inspection of the force",
@@ -459,7 +462,9 @@ def sample_block(inspection) -> dict | None:
         "older_than_months": design.get("exclude_older_than_months"),
         "as_of": design.get("as_of"),
         "exclude_previously_examined": bool(design.get("exclude_previously_examined")),
-        "software": ", ".join(f"{k} {v}" for k, v in sorted((sample.software or {}).items())),
+        "software": ", ".join(
+            f"{SOFTWARE_LABELS.get(k, k)} {v}" for k, v in sorted((sample.software or {}).items())
+        ),
         "rows": rows,
         "totals": {
             "population": population_total,

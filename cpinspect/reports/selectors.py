@@ -146,3 +146,21 @@ def thematic_candidates(user):
         .select_related("programme", "force", "council__force")
         .order_by("-fieldwork_starts_on", "pk")
     )
+
+
+def published_reports_by_inspection(inspection_ids) -> dict[int, Report]:
+    """The current published force report of each inspection that has one (public): for the
+    force pages, which link each published inspection to its report."""
+    reports = (
+        Report.objects.filter(
+            kind=ReportKind.FORCE,
+            inspection_id__in=list(inspection_ids),
+            status=ReportStatus.PUBLISHED,
+        )
+        .defer(*LIST_FIELDS)
+        .order_by("inspection_id", "-version")
+    )
+    found: dict[int, Report] = {}
+    for report in reports:
+        found.setdefault(report.inspection_id, report)
+    return found

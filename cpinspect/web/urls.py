@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from cpinspect.accounts.views import SignInView, SignOutView
-from cpinspect.web import views
+from cpinspect.web import pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,10 @@ urlpatterns = [
     path("inspections/<int:pk>/status/", views.inspection_transition, name="inspection-transition"),
     path("audit/changes/", views.audit_changes, name="audit-changes"),
     path("audit/access/", views.audit_access, name="audit-access"),
+    path("accessibility-statement/", pages.accessibility, name="accessibility"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("cookies/", pages.cookies, name="cookies"),
+    path("api-documentation/", pages.api_documentation, name="api-documentation"),
     # govuk-frontend's compiled CSS looks for its fonts and images under /assets/.
     path("assets/<path:asset>", RedirectView.as_view(url="/static/govuk/assets/%(asset)s")),
 ]

@@ -27,6 +27,7 @@ from cpinspect.programmes.forms import InspectionForm, TeamMemberForm
 from cpinspect.programmes.models import Status, TeamMember, TeamRole
 from cpinspect.registry import selectors as registry_selectors
 from cpinspect.registry.models import Force
+from cpinspect.reports import selectors as report_selectors
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,29 @@ def force_list(request):
 
 
 def force_detail(request, code):
+    """The force, its councils and grades, and its inspections: each published one with a
+    link to its report, and a link to an inspection's page only for someone who may open it
+    (anyone else would get a 404 there)."""
     force = get_object_or_404(Force, code=code)
-    inspections = selectors.inspections_of_force_for(request.user, force)
+    inspections = list(
+        selectors.inspections_of_force_for(request.user, force).order_by("-fieldwork_starts_on")
+    )
+    ids = [i.pk for i in inspections]
+    reports = report_selectors.published_reports_by_inspection(ids)
+    openable = set(
+        selectors.inspections_visible_to(request.user)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        {
+            "inspection": i,
+            "report": reports.get(i.pk),
+            "can_open": i.pk in openable,
+            "status": _public_status(i, reports.get(i.pk)),
+        }
+        for i in inspections
+    ]
     return render(
         request,
         "registry/force_detail.html",
@@ -69,9 +91,17 @@ def force_detail(request, code):
             "force": force,
             "councils": force.councils.all(),
             "grades": registry_selectors.published_grades_of(force),
-            "inspections": inspections.order_by("-fieldwork_starts_on"),
+            "rows": rows,
         },
     )
+
+
+def _public_status(inspection, report) -> str:
+    """The status as the force page shows it: "Published" only with a published report (an
+    inspection can be moved to published, with a recorded reason, before its report is)."""
+    if inspection.status == Status.PUBLISHED and report is None:
+        return "No report published"
+    return inspection.get_status_display()
 
 
 @login_required

@@ -75,6 +75,10 @@ MATRIX = [
     ("forces list", "get", lambda f: reverse("force-list"), expect(200)),
     ("force page", "get", lambda f: reverse("force-detail", args=["E23000028"]), expect(200)),
     ("healthz", "get", lambda f: "/healthz", expect(200)),
+    ("accessibility statement", "get", lambda f: reverse("accessibility"), expect(200)),
+    ("privacy notice", "get", lambda f: reverse("privacy"), expect(200)),
+    ("cookies page", "get", lambda f: reverse("cookies"), expect(200)),
+    ("api documentation", "get", lambda f: reverse("api-documentation"), expect(200)),
     ("dashboard", "get", lambda f: reverse("dashboard"), only(SIGNED_IN)),
     (
         "essex inspection",
