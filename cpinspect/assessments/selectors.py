@@ -38,6 +38,44 @@ def audit_for(user, inspection, case_id: int) -> CaseAudit:
     return audit
 
 
+@dataclass(frozen=True)
+class TeamChoice:
+    """Someone on the team a case or a moderation could go to, with how much they hold."""
+
+    user: object
+    roles: str
+    examining: int
+    moderating: int
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.user.full_name} ({self.roles}): examining {self.examining}, "
+            f"moderating {self.moderating}"
+        )
+
+
+def team_choices(user, inspection, *, excluding=None) -> list[TeamChoice]:
+    """The team members who may examine or moderate (the lead may give them work), least
+    loaded first; ``excluding``: a user who cannot take it (the examiner, for a moderation)."""
+    if not access.is_inspection_lead(user, inspection):
+        return []
+    members = {}
+    for m in inspection.team.select_related("user").order_by("user__full_name"):
+        if m.user_id != getattr(excluding, "pk", None) and access.can_examine(m.user, inspection):
+            members.setdefault(m.user_id, (m.user, []))[1].append(m.get_role_display().lower())
+    audits = CaseAudit.objects.filter(inspection=inspection)
+    examining = dict(audits.values_list("examiner").annotate(n=Count("pk")))
+    moderating = dict(
+        audits.exclude(moderator=None).values_list("moderator").annotate(n=Count("pk"))
+    )
+    choices = [
+        TeamChoice(u, ", ".join(roles), examining.get(uid, 0), moderating.get(uid, 0))
+        for uid, (u, roles) in members.items()
+    ]
+    return sorted(choices, key=lambda c: (c.examining + c.moderating, c.user.full_name))
+
+
 def worklist_for(user, inspection):
     """The user's cases: those to examine and those to moderate."""
     return (

@@ -43,7 +43,9 @@ from cpinspect.programmes.models import Inspection, Status, TeamMember
 
 log = logging.getLogger(__name__)
 
-EXAMINER_ROLES = ("inspector", "lead")
+# Who is allocated first examinations: the team's inspectors, and on a joint inspection the
+# partner inspectorates' inspectors as well; the lead only when the team has neither.
+EXAMINER_ROLES = ("inspector", "partner", "lead")
 
 
 class AuditRefused(Exception):
@@ -169,8 +171,8 @@ def _examiners(inspection) -> list:
     members = TeamMember.objects.filter(
         inspection=inspection, role__in=EXAMINER_ROLES
     ).select_related("user")
-    inspectors = [m.user for m in members if m.role == "inspector"]
-    return inspectors or [m.user for m in members]
+    examiners = list({m.user_id: m.user for m in members if m.role != "lead"}.values())
+    return examiners or [m.user for m in members]
 
 
 @transaction.atomic

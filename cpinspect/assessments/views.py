@@ -104,6 +104,8 @@ def case_detail(request, pk, case_id):
         if (assessment := visible.get(kind)) is not None
     ]
     is_lead = access.is_inspection_lead(request.user, inspection)
+    stored = selectors.assessments_of(audit)
+    first_begun, moderation_begun = Kind.FIRST in stored, Kind.MODERATION in stored
     return render(
         request,
         "assessments/case_detail.html",
@@ -117,9 +119,18 @@ def case_detail(request, pk, case_id):
             "escalations": audit.case.escalations.all(),
             "submission": submissions.new_key(),
             "unlocks": audit.unlocks.select_related("unlocked_by"),
-            "hidden_first": Kind.FIRST not in visible
-            and selectors.assessments_of(audit).get(Kind.FIRST) is not None,
+            "hidden_first": Kind.FIRST not in visible and first_begun,
             "audit_closed": case_audit_closed(inspection),
+            "examiners": [
+                c
+                for c in selectors.team_choices(request.user, inspection)
+                if c.user.pk != audit.examiner_id
+            ]
+            if is_lead and not first_begun
+            else [],
+            "moderators": selectors.team_choices(request.user, inspection, excluding=audit.examiner)
+            if is_lead and not moderation_begun
+            else [],
         },
     )
 

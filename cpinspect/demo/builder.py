@@ -43,6 +43,34 @@ class DemoPerson:
         return f"{self.key}@{DEMO_DOMAIN}"
 
 
+# What each demo user can try, printed by ``cpinspect demo`` (and in the README's "Try it").
+WHAT_TO_TRY = {
+    "admin": "the audit trail of changes and of views (/audit/)",
+    "planner": "Planning: create a programme, re-plan the year with a planning date",
+    "lead": "Essex: draw a sample, allocate, reallocate a case, choose a moderator, findings",
+    "lead2": "Staffordshire: its findings, report and the force's comments",
+    "inspector": "Essex fieldwork: your worklist, examine a case, escalate a child at risk",
+    "inspector2": "Essex fieldwork: examine and moderate",
+    "analyst": "the national picture; Essex's extract and fieldwork progress",
+    "partner": "the Thurrock joint inspection's fieldwork",
+    "liaison": "Essex's inspections, without the team or the case files",
+    "liaison2": "Staffordshire's findings: send the action plan, report progress",
+    "inspector3": "Staffordshire's finished fieldwork",
+    "inspector4": "Staffordshire's finished fieldwork",
+    "moderator": "Essex fieldwork: moderate the cases given to you, blind to the first",
+}
+
+
+def demo_guide() -> list[tuple[str, str, str]]:
+    """(email, "name, role", what to try) for every demo user, in the order they are made."""
+    from cpinspect.accounts.models import Role
+
+    return [
+        (p.email, f"{p.full_name}, {Role(p.role).label.lower()}", WHAT_TO_TRY.get(p.key, ""))
+        for p in [*PEOPLE, *FIELDWORK_PEOPLE]
+    ]
+
+
 PEOPLE = [
     DemoPerson("admin", "Alex Admin (demo)", Role.ADMINISTRATOR),
     DemoPerson("planner", "Pat Planner (demo)", Role.PROGRAMME_MANAGER),
@@ -67,6 +95,7 @@ FIELDWORK_PEOPLE = [
 ]
 # The inspection whose whole fieldwork the demo does (the force's code), and who joins its team.
 FIELDWORK_COMPLETED = "E23000015"  # Staffordshire, in reporting
+ESSEX = "E23000028"  # fieldwork under way; the demo's moderator has cases to moderate there
 FIELDWORK_TEAM = [
     ("inspector3", TeamRole.INSPECTOR),
     ("inspector4", TeamRole.INSPECTOR),
@@ -267,7 +296,33 @@ def _finish_demo_fieldwork(password: str | None) -> dict[str, str]:
             comment="[Demo data] The force asks that the date of its new missing persons "
             "policy (March) be stated.",
         )
+    _give_essex_moderations(users["moderator"])
     return credentials
+
+
+def _give_essex_moderations(moderator, cases: int = 3) -> None:
+    """The demo's moderator joins Essex's fieldwork (under way) as its moderator, and its lead
+    gives them submitted cases whose moderation has not begun, so the account has work."""
+    from cpinspect.assessments import services as audit_services
+    from cpinspect.assessments.models import Kind
+
+    essex = Inspection.objects.get(
+        programme__name="2026/27",
+        kind=InspectionType.CHILD_PROTECTION,
+        force__code=ESSEX,
+    )
+    lead = essex.team.get(role=TeamRole.LEAD).user
+    services.team_member_add(inspection=essex, user=moderator, role=TeamRole.MODERATOR)
+    waiting = (
+        essex.case_audits.filter(assessments__kind=Kind.FIRST, assessments__status="submitted")
+        .exclude(assessments__kind=Kind.MODERATION)
+        .exclude(examiner=moderator)
+        .order_by("case_id")
+        .distinct()[:cases]
+    )
+    with pghistory.context(user=lead.pk, source="demo"):
+        for audit in waiting:
+            audit_services.moderation_choose(audit=audit, user=lead, moderator=moderator)
 
 
 # Why the demo moves an inspection on with its stage unfinished (its fieldwork and report are

@@ -785,13 +785,16 @@ def test_signing_in_never_hides_published_inspections(world, client):
     Inspection.objects.filter(pk__in=[world["inspection"].pk, world["joint_inspection"].pk]).update(
         status=Status.PUBLISHED
     )
-    anonymous = client.get(reverse("force-detail", args=["E23000028"])).context["inspections"]
+    anonymous = [
+        row["inspection"]
+        for row in client.get(reverse("force-detail", args=["E23000028"])).context["rows"]
+    ]
     assert {i.pk for i in anonymous} == {world["inspection"].pk, world["joint_inspection"].pk}
     for who in ("other_liaison", "other_partner", "lead"):
         client.force_login(world["people"][who])
         seen = {
-            i.pk
-            for i in client.get(reverse("force-detail", args=["E23000028"])).context["inspections"]
+            row["inspection"].pk
+            for row in client.get(reverse("force-detail", args=["E23000028"])).context["rows"]
         }
         assert {world["inspection"].pk, world["joint_inspection"].pk} <= seen, who
     assert world["planned_inspection"].pk in seen  # the lead also sees the planned review

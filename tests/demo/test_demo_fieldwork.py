@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from cpinspect.accounts.models import User
 from cpinspect.assessments import selectors, services
 from cpinspect.assessments.demo import DEMO
 from cpinspect.assessments.models import (
@@ -189,6 +190,15 @@ def test_fieldwork_under_way_in_essex(demo):
             if row.examiner_id == member.user_id and not row.assessments.exists()
         ]
         assert len(waiting) >= 10
+    # The demo's moderator account has Essex moderations to do (issue 15, failure 6).
+    moderator = User.objects.get(email="moderator@demo.cpinspect.invalid")
+    to_moderate = [
+        row
+        for row in selectors.worklist_for(moderator, essex)
+        if row.moderator_id == moderator.pk and not row.assessments.filter(kind="moderation")
+    ]
+    assert len(to_moderate) >= 2
+    assert all(row.examiner_id != moderator.pk for row in to_moderate)
 
 
 @pytest.mark.django_db

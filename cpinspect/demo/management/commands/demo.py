@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
-from cpinspect.demo.builder import build_demo, finish_demo_fieldwork
+from cpinspect.demo.builder import build_demo, demo_guide, finish_demo_fieldwork
 from cpinspect.scheduling.demo import build_demo_plan
 
 
@@ -45,8 +45,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("\nDemo users (demo data only; passwords change every run):")
         )
-        for email, secret in credentials.items():
-            self.stdout.write(f"  {email:42} {secret}")
+        for email, who, tries in demo_guide():
+            if email in credentials:
+                self.stdout.write(f"  {email:36} {credentials[email]}\n      {who}: {tries}")
         if no_serve:
             return
         self.stdout.write(self.style.SUCCESS(f"\nServing at http://{addrport}/ (Ctrl-C stops)"))
