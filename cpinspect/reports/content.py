@@ -203,9 +203,9 @@ def weighted_shown(protected, column: int, frames: dict | None, themes) -> bool:
     the report gives them, each theme's frame size), so it tells a reader nothing the tables
     withhold. A weighted sum of withheld counts with known weights would give them away."""
     inputs = [row[column] for row in protected.cells] + list(protected.row_totals)
-    if frames is not None:
-        inputs += [frames.get(t.theme, disclosure.CONFIDENTIAL) for t in themes]
-    return all(isinstance(v, int) and not isinstance(v, bool) for v in inputs)
+    if frames is not None:  # as the methodology prints them: '1,234' or a marker
+        inputs += [frames.get(t.theme, disclosure.NOT_AVAILABLE) for t in themes]
+    return not any(v in disclosure.MARKERS for v in inputs if isinstance(v, str))
 
 
 def _overall_row(found, protected, frames) -> dict:
@@ -510,20 +510,6 @@ EXCLUSION_LABELS = {
 }
 
 
-def _frame_rows(sample) -> tuple[list[str], list[dict], str]:
-    """The themes of the sample, and their frame sizes as the methodology publishes them."""
-    slugs = [s for s in CATEGORY_SLUGS if sample.population.get(s) or sample.allocation.get(s)]
-    return slugs, *_protected_list(sample.population, slugs)
-
-
-def published_frames(inspection) -> dict:
-    """theme -> the frame size the methodology publishes (a count or [c])."""
-    sample = inspection.samples.order_by("-drawn_at").first()
-    if sample is None:
-        return {}
-    return {row["theme"]: row["value"] for row in _frame_rows(sample)[1]}
-
-
 def allocation_text(sample) -> str:
     """The allocation as it was made (ADR 0025), e.g. 'At least 5 per theme (every case of a
     theme with fewer), the rest in proportion to the theme's number of cases in the list;
@@ -558,7 +544,8 @@ def sample_block(inspection) -> dict | None:
     if sample is None:
         return None
     design = sample.design or {}
-    slugs, population, population_total = _frame_rows(sample)
+    slugs = [s for s in CATEGORY_SLUGS if sample.population.get(s) or sample.allocation.get(s)]
+    population, population_total = _protected_list(sample.population, slugs)
     drawn, drawn_total = _protected_list(sample.allocation, slugs)
     reserves, reserves_total = _protected_list(sample.reserves, slugs)
     reasons = [r for r in sample.excluded if sample.excluded.get(r) is not None]
@@ -574,6 +561,7 @@ def sample_block(inspection) -> dict | None:
         ]
     rows = [
         {
+            "theme": p["theme"],
             "label": _capital(p["label"]),
             "population": p["text"],
             "drawn": d["text"],
@@ -673,7 +661,9 @@ def _section_rows(block, themes) -> list[dict]:
 
 def force_report_data(inspection, previous_report=None) -> dict:
     found = results_module.inspection_results(inspection)
-    block = results_block(found, published_frames(inspection))
+    sample = sample_block(inspection)
+    frames = {row["theme"]: row["population"] for row in sample["rows"]} if sample else {}
+    block = results_block(found, frames)
     findings = findings_block(inspection)
     sections = []
     for section in SECTIONS:
@@ -707,7 +697,7 @@ def force_report_data(inspection, previous_report=None) -> dict:
         "results": block,
         "changes": changes_block(found, block, previous_report),
         "methodology": {
-            "sample": sample_block(inspection),
+            "sample": sample,
             "agreement": _agreement_block(moderation_agreement(inspection)),
             "moderation_reasons": moderation_reasons(inspection),
             "stages": stages_block(inspection),
