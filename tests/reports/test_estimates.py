@@ -1,0 +1,240 @@
+"""The All themes row is the stratified estimate (ADR 0025), the same in the page, the PDF,
+the API and the open data; it is shown only where every input of it is published; the
+methodology describes the allocation as it was made."""
+
+import csv
+import io
+import math
+import re
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from cpinspect.assessments.models import CaseAudit
+from cpinspect.casefiles.models import SampledCase
+from cpinspect.findings import stratified
+from cpinspect.reports import content, rendering, results, synthetic
+from tests.reports.conftest import publish
+
+Z = 1.959963984540054
+
+# A demo-like design where every count is published (all 0 or above 5): small themes sampled
+# at five times the rate of large ones, and doing better, so the unweighted share of the
+# sample overstates the frame's good share (36 of 70 = 51.4%; weighted 540 of 1,460 = 37.0%).
+DESIGN = {
+    # theme: (frame size, {grade: graded cases})
+    "domestic_abuse": (900, {"good": 6, "requires_improvement": 12, "inadequate": 12}),
+    "vulnerability_and_risk": (400, {"good": 10, "requires_improvement": 10, "inadequate": 0}),
+    "online_abuse": (100, {"good": 10, "requires_improvement": 0, "inadequate": 0}),
+    "custody": (60, {"good": 10, "requires_improvement": 0, "inadequate": 0}),
+}
+GRADES = ["good", "requires_improvement", "inadequate"]
+
+
+def _cases(design=DESIGN):
+    """(theme, grade) for every graded case of the design."""
+    return [
+        (theme, grade)
+        for theme, (_, counts) in design.items()
+        for grade, k in counts.items()
+        for _ in range(k)
+    ]
+
+
+def _by_hand(grade, design=DESIGN):
+    """p_st, low, high from Cochran's formulas and Wilson's on n_eff, written out here."""
+    big_n = sum(size for size, _ in design.values())
+    p_st, variance = 0.0, 0.0
+    for size, counts in design.values():
+        n = sum(counts.values())
+        p = counts[grade] / n
+        p_st += size / big_n * p
+        variance += (size / big_n) ** 2 * (1 - n / size) * p * (1 - p) / (n - 1)
+    n_eff = p_st * (1 - p_st) / variance
+    centre = (p_st + Z * Z / (2 * n_eff)) / (1 + Z * Z / n_eff)
+    half = Z / (1 + Z * Z / n_eff) * math.sqrt(p_st * (1 - p_st) / n_eff + Z * Z / (4 * n_eff**2))
+    return p_st, centre - half, centre + half
+
+
+def _percent(value):
+    """Half up to one decimal, in integers (no shared rounding code)."""
+    tenths = math.floor(value * 1000 + 0.5)
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+def _found(design=DESIGN):
+    populations = {theme: size for theme, (size, _) in design.items()}
+    return results.results_of_cases(1, _cases(design), populations)
+
+
+def test_the_overall_results_are_the_stratified_estimate():
+    found = _found()
+    for grade in GRADES:
+        interval = found.overall.grade(grade).interval
+        assert isinstance(interval, stratified.StratifiedInterval)
+        p_st, low, high = _by_hand(grade)
+        assert interval.proportion == pytest.approx(p_st, abs=1e-15)
+        assert (interval.low, interval.high) == pytest.approx((low, high), abs=1e-12)
+        assert interval.count == sum(c[grade] for _, c in DESIGN.values())
+        assert interval.base == 70 and interval.population == 1460
+    # the unweighted share is a different number: this design is where it matters
+    assert _percent(found.overall.grade("good").interval.proportion) == "37.0%"
+    assert _percent(36 / 70) == "51.4%"
+
+
+def test_the_published_all_themes_row_is_the_weighted_estimate():
+    frames = {theme: f"{size:,}" for theme, (size, _) in DESIGN.items()}
+    block = content.results_block(_found(), frames)
+    overall = block["overall"]
+    assert overall["estimate"] == "stratified" and overall["base"] == 70
+    for cell in overall["cells"]:
+        p_st, low, high = _by_hand(cell["grade"])
+        assert cell["percent_text"] == _percent(p_st)
+        assert cell["percent"] == float(_percent(p_st)[:-1])
+        assert cell["low"] == pytest.approx(low, abs=1e-12)
+        assert cell["high"] == pytest.approx(high, abs=1e-12)
+        assert cell["interval_text"] == f"{_percent(low)} to {_percent(high)}"
+        assert cell["count"] == sum(c[cell["grade"]] for _, c in DESIGN.values())
+    assert [c["percent_text"] for c in overall["cells"]] == ["37.0%", "38.4%", "24.7%"]
+    assert all(row["estimate"] == "proportion" for row in block["rows"])
+
+
+def test_a_withheld_count_withholds_the_weighted_figure_of_its_grade():
+    """p_st is a weighted sum of the theme counts with published weights: with one count
+    withheld it would give that count back, so the grade's figure is [c] too."""
+    design = dict(DESIGN)
+    design["custody"] = (60, {"good": 7, "requires_improvement": 3, "inadequate": 0})
+    frames = {theme: f"{size:,}" for theme, (size, _) in design.items()}
+    found = _found(design)
+    block = content.results_block(found, frames)
+    custody = next(r for r in block["rows"] if r["theme"] == "custody")
+    withheld = [c["grade"] for c in custody["cells"] if c["count"] == "[c]"]
+    assert "requires_improvement" in withheld
+    for cell in block["overall"]["cells"]:
+        column = [next(c for c in r["cells"] if c["grade"] == cell["grade"]) for r in block["rows"]]
+        if any(c["count"] == "[c]" for c in column):
+            assert (cell["percent"], cell["percent_text"], cell["interval_text"]) == (
+                None,
+                "[c]",
+                "[c]",
+            )
+            assert cell["low"] is None and cell["high"] is None
+        else:
+            assert cell["percent_text"] == _percent(_by_hand(cell["grade"], design)[0])
+    assert "[c]" in block["markers"]
+
+
+def test_a_withheld_frame_size_or_base_withholds_every_weighted_figure():
+    frames = {theme: f"{size:,}" for theme, (size, _) in DESIGN.items()}
+    frames["custody"] = "[c]"
+    block = content.results_block(_found(), frames)
+    assert all(c["percent_text"] == "[c]" for c in block["overall"]["cells"])
+    small = dict(DESIGN)
+    small["custody"] = (60, {"good": 5, "requires_improvement": 0, "inadequate": 0})
+    frames = {theme: f"{size:,}" for theme, (size, _) in small.items()}
+    block = content.results_block(_found(small), frames)
+    assert next(r for r in block["rows"] if r["theme"] == "custody")["base"] == "[c]"
+    assert all(c["percent"] is None for c in block["overall"]["cells"])
+
+
+def test_without_every_frame_size_the_overall_row_is_unweighted_and_says_so():
+    populations = {theme: size for theme, (size, _) in DESIGN.items()}
+    del populations["custody"]
+    found = results.results_of_cases(1, _cases(), populations)
+    assert not isinstance(found.overall.grade("good").interval, stratified.StratifiedInterval)
+    block = content.results_block(found)
+    assert block["overall"]["estimate"] == "proportion"
+    assert block["overall"]["cells"][0]["percent_text"] == "51.4%"  # 36 of 70, plain Wilson
+
+
+def _shape(inspection):
+    """Make the synthetic inspection's 70 cases and its sample the DESIGN's (while its audit
+    is open, as the synthetic builder does: a closed audit is read only)."""
+    from cpinspect.programmes.models import Inspection, Status
+
+    Inspection.objects.filter(pk=inspection.pk).update(status=Status.MODERATION)
+    sample = inspection.samples.get()
+    cases = _cases()
+    audits = list(CaseAudit.objects.filter(inspection=inspection).order_by("pk"))
+    assert len(audits) == len(cases)
+    for k, (audit, (theme, grade)) in enumerate(zip(audits, cases, strict=True)):
+        # a position in the stratum no synthetic case holds (positions are unique per stratum)
+        SampledCase.objects.filter(pk=audit.case_id).update(stratum=theme, order=1000 + k)
+        CaseAudit.objects.filter(pk=audit.pk).update(final_grade=grade)
+    population = dict.fromkeys(sample.population, 0)
+    allocation = dict.fromkeys(sample.allocation, 0)
+    for theme, (size, counts) in DESIGN.items():
+        population[theme] = size
+        allocation[theme] = sum(counts.values())
+    type(sample).objects.filter(pk=sample.pk).update(population=population, allocation=allocation)
+    Inspection.objects.filter(pk=inspection.pk).update(status=Status.REPORTING)
+
+
+@pytest.mark.django_db
+def test_the_page_pdf_api_and_open_data_give_the_same_weighted_figures(
+    programme, people, reference, client
+):
+    import datetime as dt
+
+    inspection = synthetic.graded_inspection(
+        programme=programme,
+        force=reference["essex"],
+        lead=people["lead"],
+        starts_on=dt.date(2026, 10, 5),
+        cases=70,
+        seed=3,
+    )
+    _shape(inspection)
+    report = publish(inspection, people)
+    expected = {g: _by_hand(g) for g in GRADES}
+    texts = {
+        g: (_percent(p), f"{_percent(lo)} to {_percent(hi)}") for g, (p, lo, hi) in expected.items()
+    }
+    counts = {g: sum(c[g] for _, c in DESIGN.values()) for g in GRADES}
+
+    page = rendering.visible_text(client.get(f"/reports/{report.pk}/").content.decode())
+    pdf = " ".join(p.extract_text() or "" for p in PdfReader(BytesIO(report.pdf)).pages)
+    pdf = re.sub(r"\s+", " ", pdf)
+    for g in GRADES:
+        percent, interval = texts[g]
+        shown = f"{counts[g]} ({percent})"
+        assert shown in page and shown in pdf, g
+        assert interval in page and interval in pdf, g
+    # the unweighted share of the sample appears nowhere as the All themes figure
+    assert "36 (51.4%)" not in page and "36 (51.4%)" not in pdf
+
+    api = client.get(f"/api/reports/{report.pk}/").json()
+    overall = next(t for t in api["themes"] if t["theme"] == "overall")
+    assert overall["estimate"] == "stratified"
+    from_json = client.get("/open-data/results.json").json()
+    entry = next(r for r in from_json["reports"] if r["id"] == report.pk)
+    assert next(t for t in entry["themes"] if t["theme"] == "overall") == overall
+    rows = list(csv.DictReader(io.StringIO(client.get("/open-data/results.csv").content.decode())))
+    by_grade = {
+        r["grade"]: r for r in rows if r["report_id"] == str(report.pk) and r["theme"] == "overall"
+    }
+    for cell in overall["grades"]:
+        g = cell["grade"]
+        percent, interval = texts[g]
+        low, high = interval.split(" to ")
+        assert cell["percentage"] == float(percent[:-1])
+        assert (cell["interval_low"], cell["interval_high"]) == (float(low[:-1]), float(high[:-1]))
+        assert cell["cases"] == counts[g]
+        row = by_grade[g]
+        assert (row["percentage"], row["interval_low"], row["interval_high"]) == (
+            percent[:-1],
+            low[:-1],
+            high[:-1],
+        )
+        assert row["estimate"] == "stratified" and row["cases"] == str(counts[g])
+    assert {r["estimate"] for r in rows if r["theme"] != "overall"} == {"proportion"}
+
+    # the methodology describes the allocation as it was made
+    allocation = report.data["methodology"]["sample"]["allocation_text"]
+    assert allocation == (
+        "At least 5 per theme (every case of a theme with fewer), the rest in proportion to "
+        "the theme's number of cases in the list; sampling fractions from 3.3% to 16.7%"
+    )
+    assert allocation in page and "Proportional, with a minimum" not in page
+    assert "sampling fractions from 3.3% to 16.7%" in pdf
