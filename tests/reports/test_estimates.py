@@ -42,7 +42,7 @@ def _cases(design=DESIGN):
     ]
 
 
-def _by_hand(grade, design=DESIGN):
+def _by_hand(grade, design=DESIGN, *, variance_too=False):
     """p_st, low, high from Cochran's formulas and Wilson's on n_eff, written out here."""
     big_n = sum(size for size, _ in design.values())
     p_st, variance = 0.0, 0.0
@@ -54,6 +54,8 @@ def _by_hand(grade, design=DESIGN):
     n_eff = p_st * (1 - p_st) / variance
     centre = (p_st + Z * Z / (2 * n_eff)) / (1 + Z * Z / n_eff)
     half = Z / (1 + Z * Z / n_eff) * math.sqrt(p_st * (1 - p_st) / n_eff + Z * Z / (4 * n_eff**2))
+    if variance_too:
+        return p_st, centre - half, centre + half, variance
     return p_st, centre - half, centre + half
 
 
@@ -148,14 +150,14 @@ def test_without_every_frame_size_the_overall_row_is_unweighted_and_says_so():
     assert block["overall"]["cells"][0]["percent_text"] == "51.4%"  # 36 of 70, plain Wilson
 
 
-def _shape(inspection):
+def _shape(inspection, design=DESIGN):
     """Make the synthetic inspection's 70 cases and its sample the DESIGN's (while its audit
     is open, as the synthetic builder does: a closed audit is read only)."""
     from cpinspect.programmes.models import Inspection, Status
 
     Inspection.objects.filter(pk=inspection.pk).update(status=Status.MODERATION)
     sample = inspection.samples.get()
-    cases = _cases()
+    cases = _cases(design)
     audits = list(CaseAudit.objects.filter(inspection=inspection).order_by("pk"))
     assert len(audits) == len(cases)
     for k, (audit, (theme, grade)) in enumerate(zip(audits, cases, strict=True)):
@@ -164,7 +166,7 @@ def _shape(inspection):
         CaseAudit.objects.filter(pk=audit.pk).update(final_grade=grade)
     population = dict.fromkeys(sample.population, 0)
     allocation = dict.fromkeys(sample.allocation, 0)
-    for theme, (size, counts) in DESIGN.items():
+    for theme, (size, counts) in design.items():
         population[theme] = size
         allocation[theme] = sum(counts.values())
     type(sample).objects.filter(pk=sample.pk).update(population=population, allocation=allocation)
@@ -238,3 +240,58 @@ def test_the_page_pdf_api_and_open_data_give_the_same_weighted_figures(
     )
     assert allocation in page and "Proportional, with a minimum" not in page
     assert "sampling fractions from 3.3% to 16.7%" in pdf
+
+
+LATER = dict(DESIGN)
+LATER["domestic_abuse"] = (900, {"good": 18, "requires_improvement": 6, "inadequate": 6})
+
+
+@pytest.mark.django_db
+def test_the_all_themes_change_is_between_the_two_weighted_figures(programme, people, reference):
+    import datetime as dt
+
+    from cpinspect.reports import services
+
+    made = []
+    for starts_on, seed, design in (
+        (dt.date(2026, 10, 5), 3, DESIGN),
+        (dt.date(2027, 2, 1), 4, LATER),
+    ):
+        inspection = synthetic.graded_inspection(
+            programme=programme,
+            force=reference["essex"],
+            lead=people["lead"],
+            starts_on=starts_on,
+            cases=70,
+            seed=seed,
+        )
+        _shape(inspection, design)
+        made.append(inspection)
+    earlier = publish(made[0], people)
+    later = services.report_build(inspection=made[1], user=people["lead"])
+    assert later.data["changes"]["earlier"]["report_id"] == earlier.pk
+    overall = next(r for r in later.data["changes"]["rows"] if r["theme"] == "overall")
+    for cell in overall["cells"]:
+        p1, l1, u1, v1 = _by_hand(cell["grade"], DESIGN, variance_too=True)
+        p2, l2, u2, v2 = _by_hand(cell["grade"], LATER, variance_too=True)
+        d = p2 - p1
+        low = d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+        high = d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+        assert cell["difference"] == pytest.approx(d, abs=1e-12)
+        p_value = math.erfc(abs(d) / math.sqrt(v1 + v2) / math.sqrt(2))
+        beyond = (low > 0 or high < 0) and p_value < 0.05
+        assert cell["text"].endswith(", beyond chance") == beyond
+        assert cell["text"].startswith(f"{d * 100:+.1f} points")
+    good = overall["cells"][0]
+    assert good["text"].startswith("+24.7 points") and good["text"].endswith("beyond chance")
+
+
+def test_an_all_themes_change_against_an_unweighted_earlier_figure_is_not_available():
+    earlier = _found().overall.grade("good").interval
+    later = _found(LATER).overall.grade("good").interval
+    change = stratified.stratified_change(earlier, later)
+    assert content._weighted_change_refused(change, "61.6%", "proportion", "51.4%") == "[x]"
+    assert content._weighted_change_refused(change, "61.6%", "stratified", "37.0%") is None
+    assert content._weighted_change_refused(change, "61.6%", "stratified", "37.1%") == "[x]"
+    assert content._weighted_change_refused(change, None, "stratified", "37.0%") == "[c]"
+    assert content._weighted_change_refused(change, "61.6%", "stratified", None) == "[c]"
