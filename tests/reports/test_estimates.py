@@ -8,8 +8,10 @@ import math
 import re
 from io import BytesIO
 
+import numpy as np
 import pytest
 from pypdf import PdfReader
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from cpinspect.assessments.models import CaseAudit
 from cpinspect.casefiles.models import SampledCase
@@ -295,3 +297,91 @@ def test_an_all_themes_change_against_an_unweighted_earlier_figure_is_not_availa
     assert content._weighted_change_refused(change, "61.6%", "stratified", "37.1%") == "[x]"
     assert content._weighted_change_refused(change, None, "stratified", "37.0%") == "[c]"
     assert content._weighted_change_refused(change, "61.6%", "stratified", None) == "[c]"
+
+
+def _attack(table, published, column_totals, frames, percents=None):
+    """An attacker written here: each withheld count's least and largest value over all whole
+    tables that agree with the published cells, row totals (the cases graded, all published
+    here), column totals and, if given, the All themes percentages as printed (to 0.1 of a
+    point, so within 0.0005 of a proportion). Counts only known to be at least 0."""
+    rows, cols = len(table), len(table[0])
+    bases = [sum(r) for r in table]
+    lines, low, high = [], [], []
+
+    def line(cells, value_low, value_high):
+        vector = np.zeros(rows * cols)
+        for h, g, weight in cells:
+            vector[h * cols + g] = weight
+        lines.append(vector)
+        low.append(value_low)
+        high.append(value_high)
+
+    for h in range(rows):
+        line([(h, g, 1) for g in range(cols)], bases[h], bases[h])
+    for g in range(cols):
+        line([(h, g, 1) for h in range(rows)], column_totals[g], column_totals[g])
+    for g, percent in enumerate(percents or []):
+        weights = [(h, g, frames[h] / sum(frames) / bases[h]) for h in range(rows)]
+        line(weights, percent / 100 - 0.0005, percent / 100 + 0.0005)
+    fixed = [
+        published[h][g] if isinstance(published[h][g], int) else None
+        for h in range(rows)
+        for g in range(cols)
+    ]
+    lower = [0 if v is None else v for v in fixed]
+    upper = [bases[k // cols] if v is None else v for k, v in enumerate(fixed)]
+    found = {}
+    for k, value in enumerate(fixed):
+        if value is not None:
+            continue
+        limits = []
+        for sign in (1, -1):
+            c = np.zeros(rows * cols)
+            c[k] = sign
+            result = milp(
+                c,
+                constraints=LinearConstraint(np.array(lines), low, high),
+                integrality=np.ones(rows * cols),
+                bounds=Bounds(lower, upper),
+            )
+            assert result.success
+            limits.append(round(sign * result.fun))
+        found[(k // cols, k % cols)] = tuple(limits)
+    return found
+
+
+def test_weighted_figures_of_withheld_counts_would_give_them_back():
+    """Why ADR 0025 withholds them: a table shaped like the demo's Staffordshire report (bases
+    16, 14, 11, 8, 7, 7, 7 of lists of 480 to 90), 12 counts withheld. From the table alone
+    none is pinned; with the three All themes percentages as the old rule would print them,
+    every one comes back exactly. The report prints [c] instead."""
+    frames = [480, 389, 234, 114, 93, 90, 102]
+    themes = [
+        "vulnerability_and_risk",
+        "domestic_abuse",
+        "missing_children",
+        "online_abuse",
+        "cse",
+        "custody",
+        "rso_management",
+    ]
+    table = [[10, 3, 3], [9, 0, 5], [3, 2, 6], [8, 0, 0], [1, 6, 0], [4, 0, 3], [1, 0, 6]]
+    design = {
+        t: (size, dict(zip(GRADES, row, strict=True)))
+        for t, size, row in zip(themes, frames, table, strict=True)
+    }
+    block = content.results_block(
+        _found(design), {t: f"{size:,}" for t, (size, _) in design.items()}
+    )
+    published = [[c["count"] for c in row["cells"]] for row in block["rows"]]
+    totals = [c["count"] for c in block["overall"]["cells"]]
+    assert [row["base"] for row in block["rows"]] == [16, 14, 11, 8, 7, 7, 7]
+    assert all(isinstance(t, int) for t in totals)
+    alone = _attack(table, published, totals, frames)
+    assert len(alone) == 12 and all(low < high for low, high in alone.values())
+    # what the old rule (or an ungated weighted row) would print: p_st to one decimal place
+    percents = [float(_percent(_by_hand(g, design)[0])[:-1]) for g in GRADES]
+    with_percents = _attack(table, published, totals, frames, percents)
+    assert with_percents == {(h, g): (table[h][g], table[h][g]) for h, g in alone}
+    # and what the report prints
+    assert [c["percent_text"] for c in block["overall"]["cells"]] == ["[c]", "[c]", "[c]"]
