@@ -385,3 +385,13 @@ def test_weighted_figures_of_withheld_counts_would_give_them_back():
     assert with_percents == {(h, g): (table[h][g], table[h][g]) for h, g in alone}
     # and what the report prints
     assert [c["percent_text"] for c in block["overall"]["cells"]] == ["[c]", "[c]", "[c]"]
+
+
+def test_an_all_themes_figure_on_fewer_than_10_cases_is_marked_low_reliability():
+    design = {"custody": (60, {"good": 6, "requires_improvement": 0, "inadequate": 0})}
+    block = content.results_block(_found(design), {"custody": "60"})
+    good, other, _ = block["overall"]["cells"]
+    assert good["percent_text"] == "100.0% [u]" and good["low_reliability"]
+    assert good["high"] == 1 and good["low"] < 1
+    assert other["percent_text"] == "0.0% [u]" and other["low"] == 0
+    assert "[u]" in block["markers"]
