@@ -96,7 +96,12 @@ def _findings(inspection, lead):
         ("investigation", "requires_improvement"),
     ]:
         services.judgement_record(
-            inspection=inspection, user=lead, topic=topic, grade=grade, rationale="Working."
+            inspection=inspection,
+            user=lead,
+            topic=topic,
+            grade=grade,
+            rationale="Working.",
+            expected_version=0,  # a new judgement (ADR 0020)
         )
     for k in range(3):
         services.cause_of_concern_create(

@@ -39,9 +39,10 @@ p = (x1 + x2) / (n1 + n2) and each variance term corrected for its frame:
 are not exact duals, so near the edge they can differ; a report then never claims a change
 that one of its own printed figures contradicts.
 
-Assumption: the sample is a simple random sample of the frame. The casefiles draw is
-stratified with a minimum per stratum, which slightly over-represents small strata; see ADR
-0012 for when that matters.
+Assumption: the sample is a simple random sample of the frame. That holds within one theme
+(the casefiles draw is random within each stratum). Across themes it does not: every theme
+gets a minimum, so small themes are over-sampled, and the All themes figures are a stratified
+estimate instead (``stratified.py``, ADR 0025).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from cpinspect.assessments import agreement as agreement_stats
 from cpinspect.assessments.models import Assessment, AssessmentStatus, CaseAudit, Grade, Kind
 from cpinspect.casefiles.models import Allocation, CaseStatus
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
-from cpinspect.findings import disclosure, statistics
+from cpinspect.findings import disclosure, statistics, stratified
 from cpinspect.findings.models import (
     AreaForImprovement,
     CauseOfConcern,
@@ -31,6 +31,11 @@ from cpinspect.findings.models import (
 from cpinspect.reports import results as results_module
 
 SCHEMA = 1
+OVERALL_METHOD = (
+    "Stratified estimate: each theme weighted by its share of the list of cases, with the "
+    "finite population correction in each theme; Wilson score interval on the effective "
+    "sample size (95%)"
+)
 GRADES = list(Grade.choices)  # the case grades, best first
 TOPIC_LABELS = dict(Topic.choices)
 NO_TOPIC = "other"
@@ -162,19 +167,74 @@ def _capital(label: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _row(theme, label, base_published, cells) -> dict:
+def _row(theme, label, base_published, cells, estimate="proportion") -> dict:
     return {
         "theme": theme,
         "label": label,
         "base": base_published,
         "base_text": disclosure.published_value(base_published),
         "cells": cells,
+        "estimate": estimate,  # "stratified": All themes, weighted by frame size (ADR 0025)
     }
 
 
-def results_block(found: results_module.Results) -> dict:
+def _weighted_cell(grade, label, published, base_published, interval, shown: bool) -> dict:
+    """An All themes cell: the count is the protected column total; the percentage and the
+    interval are the stratified estimate, or [c] where it is not ``shown`` (ADR 0025: it is
+    published only where a reader could work it out from the table's published values)."""
+    cell = _cell(grade, label, published, disclosure.CONFIDENTIAL, interval)
+    if not shown or interval.proportion is None:
+        return cell
+    percent = statistics.format_percentage(interval.proportion)
+    few = isinstance(base_published, int) and base_published < disclosure.Policy().min_rate_base
+    return cell | {
+        "percent": float(percent.rstrip("%")),
+        "percent_text": f"{percent} {disclosure.LOW_RELIABILITY}" if few else percent,
+        "low": interval.low,
+        "high": interval.high,
+        "interval_text": statistics.format_interval(interval),
+        "low_reliability": few,
+    }
+
+
+def weighted_shown(protected, column: int, frames: dict | None, themes) -> bool:
+    """Whether the All themes estimate of one grade may be published: every input of it is
+    already published (each theme's count of the grade, each theme's cases graded and, where
+    the report gives them, each theme's frame size), so it tells a reader nothing the tables
+    withhold. A weighted sum of withheld counts with known weights would give them away."""
+    inputs = [row[column] for row in protected.cells] + list(protected.row_totals)
+    if frames is not None:  # as the methodology prints them: '1,234' or a marker
+        inputs += [frames.get(t.theme, disclosure.NOT_AVAILABLE) for t in themes]
+    return not any(v in disclosure.MARKERS for v in inputs if isinstance(v, str))
+
+
+def _overall_row(found, protected, frames) -> dict:
+    overall = found.overall
+    base = protected.grand_total
+    if not isinstance(overall.grades[0].interval, stratified.StratifiedInterval):
+        cells = [
+            _cell(g, label, protected.column_totals[j], base, overall.grade(g).interval)
+            for j, (g, label) in enumerate(GRADES)
+        ]
+        return _row(results_module.OVERALL, "All themes", base, cells)
+    cells = [
+        _weighted_cell(
+            g,
+            label,
+            protected.column_totals[j],
+            base,
+            overall.grade(g).interval,
+            weighted_shown(protected, j, frames, found.themes),
+        )
+        for j, (g, label) in enumerate(GRADES)
+    ]
+    return _row(results_module.OVERALL, "All themes", base, cells, estimate="stratified")
+
+
+def results_block(found: results_module.Results, frames: dict | None = None) -> dict:
     """The results table of a report: themes by grade, protected as one table (its row totals
-    are the cases graded per theme, its column totals and grand total the 'All themes' row)."""
+    are the cases graded per theme, its column totals and grand total the 'All themes' row).
+    ``frames``: each theme's frame size as the report publishes it, if it does."""
     grades = [{"key": g, "label": label} for g, label in GRADES]
     block = {
         "grades": grades,
@@ -183,6 +243,7 @@ def results_block(found: results_module.Results) -> dict:
         "cases": 0,
         "cases_text": "0",
         "method": "Wilson score interval with the finite population correction (95%)",
+        "overall_method": OVERALL_METHOD,
         "markers": [],
     }
     themes = list(found.themes)
@@ -206,21 +267,7 @@ def results_block(found: results_module.Results) -> dict:
         total = protected.column_totals[j]
         if isinstance(total, int) and total != overall.grade(g).count:
             raise AssertionError("The protected table does not add up to the overall results.")
-    block["overall"] = _row(
-        results_module.OVERALL,
-        "All themes",
-        protected.grand_total,
-        [
-            _cell(
-                g,
-                label,
-                protected.column_totals[j],
-                protected.grand_total,
-                overall.grade(g).interval,
-            )
-            for j, (g, label) in enumerate(GRADES)
-        ],
-    )
+    block["overall"] = _overall_row(found, protected, frames)
     block["cases"] = protected.grand_total
     block["cases_text"] = disclosure.published_value(protected.grand_total)
     block["markers"] = markers_used(block)
@@ -234,6 +281,7 @@ def markers_used(block) -> list[str]:
         values = [row["base"], *(c["count"] for c in row["cells"])]
         used |= {v for v in values if isinstance(v, str)}
         used |= {disclosure.LOW_RELIABILITY for c in row["cells"] if c["low_reliability"]}
+        used |= {c["percent_text"] for c in row["cells"] if c["percent_text"] in disclosure.MARKERS}
     return [m for m in disclosure.MARKERS if m in used]
 
 
@@ -245,6 +293,43 @@ def _published_cells(block) -> dict:
     }
 
 
+def _published_percents(block) -> dict:
+    """theme -> (how estimated, {grade: published percentage or None})."""
+    rows = [*block.get("rows", []), *([block["overall"]] if block.get("overall") else [])]
+    return {
+        row["theme"]: (
+            row.get("estimate", "proportion"),
+            {
+                c["grade"]: c["percent_text"] if c["percent"] is not None else None
+                for c in row["cells"]
+            },
+        )
+        for row in rows
+    }
+
+
+def _count_change_refused(change, now: tuple, before: tuple) -> str | None:
+    """Why a theme's change is not shown ([c], [x]), or None: both reports must have
+    published the count and its base, as this report computes them."""
+    if not all(isinstance(v, int) for v in (*now, *before)):
+        return disclosure.CONFIDENTIAL
+    before_base, before_count = before
+    if (before_count, before_base) != (change.earlier.count, change.earlier.base):
+        return disclosure.NOT_AVAILABLE  # the earlier report was built otherwise
+    return None
+
+
+def _weighted_change_refused(change, now_percent, before_estimate, before_percent) -> str | None:
+    """The All themes change: only between two published weighted figures (a change of a
+    withheld one would give it away), and only if the earlier one is what we compute now."""
+    if now_percent is None or before_percent is None:
+        return disclosure.CONFIDENTIAL
+    earlier = statistics.format_percentage(change.earlier.proportion)
+    if before_estimate != "stratified" or before_percent.split(" ")[0] != earlier:
+        return disclosure.NOT_AVAILABLE  # the earlier report was built otherwise
+    return None
+
+
 def changes_block(found: results_module.Results, block: dict, previous_report) -> dict | None:
     """The change since the force's previous inspection, only where both reports published
     the count and its base (docs/disclosure-control.md: a change of a suppressed value would
@@ -253,6 +338,8 @@ def changes_block(found: results_module.Results, block: dict, previous_report) -
         return None
     earlier = _published_cells(previous_report.data.get("results", {}))
     now = _published_cells(block)
+    earlier_percents = _published_percents(previous_report.data.get("results", {}))
+    now_percents = _published_percents(block)
     rows = []
     for result in [*found.themes, found.overall]:
         base, counts = now[result.theme]
@@ -261,15 +348,20 @@ def changes_block(found: results_module.Results, block: dict, previous_report) -
             grade = result.grade(g)
             text, difference = disclosure.NOT_APPLICABLE, None
             if result.theme in earlier and grade.change is not None:
-                before_base, before_counts = earlier[result.theme]
-                values = (base, counts[g], before_base, before_counts[g])
-                if not all(isinstance(v, int) for v in values):
-                    text = disclosure.CONFIDENTIAL
-                elif (before_counts[g], before_base) != (
-                    grade.change.earlier.count,
-                    grade.change.earlier.base,
-                ):
-                    text = disclosure.NOT_AVAILABLE  # the earlier report was built otherwise
+                if grade.change.method == stratified.STRATIFIED_CHANGE:
+                    refused = _weighted_change_refused(
+                        grade.change,
+                        now_percents[result.theme][1][g],
+                        earlier_percents[result.theme][0],
+                        earlier_percents[result.theme][1][g],
+                    )
+                else:
+                    before_base, before_counts = earlier[result.theme]
+                    refused = _count_change_refused(
+                        grade.change, (base, counts[g]), (before_base, before_counts[g])
+                    )
+                if refused:
+                    text = refused
                 else:
                     change = grade.change
                     difference = change.difference
@@ -421,6 +513,35 @@ EXCLUSION_LABELS = {
 }
 
 
+def allocation_text(sample) -> str:
+    """The allocation as it was made (ADR 0025), e.g. 'At least 5 per theme (every case of a
+    theme with fewer), the rest in proportion to the theme's number of cases in the list;
+    sampling fractions from 3.3% to 7.8%'."""
+    design = sample.design or {}
+    population = {k: int(v) for k, v in sample.population.items()}
+    if sample.allocation_method == Allocation.PROPORTIONAL:
+        minimum = int(design.get("minimum") or 0)
+        floors = sum(min(minimum, n) for n in population.values() if n > 0)
+        if minimum and floors <= sample.total_size:
+            text = (
+                f"At least {minimum} per theme (every case of a theme with fewer), the rest in "
+                "proportion to the theme's number of cases in the list"
+            )
+        else:
+            text = "In proportion to each theme's number of cases in the list"
+    elif sample.allocation_method == Allocation.EQUAL:
+        text = "The same number from each theme, as far as the theme has cases"
+    else:
+        text = "A number fixed in advance for each theme"
+    fractions = stratified.sampling_fractions(sample.allocation, population)
+    if fractions is None:
+        return text
+    low, high = (statistics.format_percentage(f) for f in fractions)
+    if low == high:
+        return f"{text}; sampling fraction {low} in every theme"
+    return f"{text}; sampling fractions from {low} to {high}"
+
+
 def sample_block(inspection) -> dict | None:
     sample = inspection.samples.order_by("-drawn_at").first()
     if sample is None:
@@ -443,6 +564,7 @@ def sample_block(inspection) -> dict | None:
         ]
     rows = [
         {
+            "theme": p["theme"],
             "label": _capital(p["label"]),
             "population": p["text"],
             "drawn": d["text"],
@@ -456,6 +578,7 @@ def sample_block(inspection) -> dict | None:
         "frame_sha256": sample.frame_sha256,
         "drawn_on": day_text(timezone.localdate(sample.drawn_at)),
         "method": Allocation(sample.allocation_method).label,
+        "allocation_text": allocation_text(sample),
         "size": sample.total_size,
         "minimum": design.get("minimum"),
         "reserve_share": design.get("reserve_share"),
@@ -543,7 +666,9 @@ def _section_rows(block, themes) -> list[dict]:
 
 def force_report_data(inspection, previous_report=None) -> dict:
     found = results_module.inspection_results(inspection)
-    block = results_block(found)
+    sample = sample_block(inspection)
+    frames = {row["theme"]: row["population"] for row in sample["rows"]} if sample else {}
+    block = results_block(found, frames)
     findings = findings_block(inspection)
     sections = []
     for section in SECTIONS:
@@ -577,7 +702,7 @@ def force_report_data(inspection, previous_report=None) -> dict:
         "results": block,
         "changes": changes_block(found, block, previous_report),
         "methodology": {
-            "sample": sample_block(inspection),
+            "sample": sample,
             "agreement": _agreement_block(moderation_agreement(inspection)),
             "moderation_reasons": moderation_reasons(inspection),
             "stages": stages_block(inspection),
@@ -655,6 +780,7 @@ def thematic_report_data(inspections, title: str) -> dict:
                 )
                 for c in block["overall"]["cells"]
             ],
+            estimate=block["overall"]["estimate"],
         )
         block["markers"] = markers_used(block)
     forces = sorted({i.subject_force.name for i in inspections})

@@ -65,6 +65,14 @@ COLUMNS = [
         "number with one decimal place, or the percentage's marker",
     ),
     Column("interval_high", "Upper limit of the 95% interval", "as interval_low"),
+    Column(
+        "estimate",
+        "How the percentage is worked out: proportion (cases divided by cases_graded) or "
+        "stratified (all themes: each theme weighted by its number of cases in the force's "
+        "list, with the finite population correction per theme; not cases divided by "
+        "cases_graded)",
+        "proportion or stratified",
+    ),
 ]
 
 JSON_FIELDS = [
@@ -87,6 +95,11 @@ JSON_FIELDS = [
     ("reports[].themes[].theme", "Theme slug, or overall"),
     ("reports[].themes[].label", "Theme as written in the report"),
     ("reports[].themes[].cases_graded", "Cases with a final grade: a number, or a marker"),
+    (
+        "reports[].themes[].estimate",
+        "proportion (cases / cases_graded) or stratified (overall: weighted by each theme's "
+        "number of cases in the list)",
+    ),
     ("reports[].themes[].grades[].grade", "Grade"),
     ("reports[].themes[].grades[].cases", "Cases with the grade: a number, or a marker"),
     ("reports[].themes[].grades[].percentage", "Percentage (number) or null when withheld"),
@@ -144,6 +157,7 @@ def report_json(report) -> dict:
             "theme": row["theme"],
             "label": row["label"],
             "cases_graded": row["base"],
+            "estimate": row.get("estimate", "proportion"),
             "grades": [
                 {
                     "grade": cell["grade"],
@@ -213,6 +227,7 @@ def as_csv() -> str:
                         _csv_percent(cell),
                         _csv_limit(cell, "low"),
                         _csv_limit(cell, "high"),
+                        row.get("estimate", "proportion"),
                     ]
                 )
     return buffer.getvalue()

@@ -3,7 +3,12 @@ data all call ``inspection_results`` or ``results_of_cases``).
 
 A case counts when its final grade is settled and the lead has signed it off; unusable cases
 never count. The population of each theme is the frame's size in that category after the
-sample's exclusions, so the intervals use the finite population correction."""
+sample's exclusions, so the intervals use the finite population correction.
+
+The All themes row is a stratified estimate (``findings.stratified``, ADR 0025): each theme
+weighted by its frame size, because the draw gives every theme at least a minimum and so
+samples small themes at a higher rate. Without every theme's frame size it is the unweighted
+proportion of all the cases, with the plain Wilson interval."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 from cpinspect.assessments.models import CaseAudit, Grade
 from cpinspect.casefiles.models import CaseStatus
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
-from cpinspect.findings import statistics
+from cpinspect.findings import statistics, stratified
 
 OVERALL = "overall"
 
@@ -89,6 +94,26 @@ def _theme_result(theme, label, cases, population, earlier: ThemeResult | None) 
     return ThemeResult(theme, label, base, population, tuple(grades))
 
 
+def _overall_result(themes: list[ThemeResult], earlier: ThemeResult | None) -> ThemeResult:
+    """All themes: per grade, the stratified estimate over the themes with graded cases."""
+    base = sum(t.base for t in themes)
+    grades = []
+    for grade, grade_label in Grade.choices:
+        strata = [
+            stratified.Stratum(t.theme, t.grade(grade).count, t.base, t.population) for t in themes
+        ]
+        interval = stratified.stratified_interval(strata)
+        change = None
+        if earlier is not None and earlier.base and base:
+            before = earlier.grade(grade).interval
+            # an earlier unweighted figure is not comparable with a weighted one
+            if isinstance(before, stratified.StratifiedInterval):
+                change = stratified.stratified_change(before, interval)
+        grades.append(GradeResult(grade, grade_label, interval.count, interval, change))
+    population = sum(t.population for t in themes)
+    return ThemeResult(OVERALL, "All themes", base, population, tuple(grades))
+
+
 def results_of_cases(
     inspection_id: int,
     cases: list[tuple[str, str]],
@@ -111,15 +136,17 @@ def results_of_cases(
         themes.append(
             _theme_result(theme, category_label(theme), by_theme[theme], population, earlier)
         )
-    # the overall population only when every theme's was kept (known and not too small)
+    # weighted only when every theme's frame size was kept (known and not too small)
     kept = all(t.population is not None for t in themes) and bool(themes)
-    overall = _theme_result(
-        OVERALL,
-        "All themes",
-        [g for _, g in cases],
-        sum(t.population for t in themes) if kept else None,
-        previous.overall if previous is not None else None,
-    )
+    earlier = previous.overall if previous is not None else None
+    if kept:
+        overall = _overall_result(themes, earlier)
+    else:
+        if earlier is not None and isinstance(
+            earlier.grades[0].interval, stratified.StratifiedInterval
+        ):
+            earlier = None  # a weighted earlier figure is not comparable with an unweighted one
+        overall = _theme_result(OVERALL, "All themes", [g for _, g in cases], None, earlier)
     return Results(
         inspection_id,
         tuple(themes),

@@ -31,6 +31,26 @@ def _wilson_fpc(x, n, big_n, z=1.959963984540054):
     return max(centre - half, x / big_n), min(centre + half, (x + big_n - n) / big_n)
 
 
+def _stratified_by_hand(strata, z=1.959963984540054):
+    """(x_h, n_h, N_h) per theme -> the stratified estimate and its Wilson limits on the
+    effective sample size (ADR 0025), written out from Cochran's formulas."""
+    big_n = sum(s[2] for s in strata)
+    estimate = sum(nh_big / big_n * x / n for x, n, nh_big in strata)
+    variance = sum(
+        (nh_big / big_n) ** 2 * (1 - n / nh_big) * (x / n) * (1 - x / n) / (n - 1)
+        for x, n, nh_big in strata
+    )
+    n_eff = estimate * (1 - estimate) / variance
+    centre = (estimate + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = (
+        z
+        / (1 + z * z / n_eff)
+        * math.sqrt(estimate * (1 - estimate) / n_eff + z * z / (4 * n_eff**2))
+    )
+    x, n = sum(s[0] for s in strata), sum(s[1] for s in strata)
+    return estimate, max(centre - half, x / big_n), min(centre + half, (x + big_n - n) / big_n)
+
+
 def _half_up_percent(x, n):
     """x/n as a percentage with one decimal, halves up, in integers only."""
     tenths, remainder = divmod(x * 1000, n)
@@ -109,13 +129,27 @@ def test_every_figure_equals_an_independent_computation(quick_inspection, people
     overall = block["overall"]
     n = sum(total.values())
     assert overall["base"] == n == report.data["results"]["cases"]
-    for cell in overall["cells"]:
+    frames = {r["label"]: r["population"] for r in report.data["methodology"]["sample"]["rows"]}
+    for j, cell in enumerate(overall["cells"]):
         if cell["count"] != "[c]":
             assert cell["count"] == total[cell["grade"]]
-            big_n = sum(sample.population[t] for t in expected)
-            low, high = _wilson_fpc(total[cell["grade"]], n, big_n)
-            assert cell["low"] == pytest.approx(low, abs=1e-12)
-            assert cell["high"] == pytest.approx(high, abs=1e-12)
+        # ADR 0025: the weighted figure, only where every input of it is published
+        inputs = [row["cells"][j]["count"] for row in block["rows"]]
+        inputs += [row["base"] for row in block["rows"]] + [
+            frames[r["label"]] for r in block["rows"]
+        ]
+        if "[c]" in inputs:
+            assert cell["percent"] is None and cell["interval_text"] == "[c]"
+            continue
+        estimate, low, high = _stratified_by_hand(
+            [
+                (expected[t].get(cell["grade"], 0), sum(expected[t].values()), sample.population[t])
+                for t in expected
+            ]
+        )
+        assert cell["percent_text"] == f"{_half_up_percent(round(estimate * 1e9), 10**9)}%"
+        assert cell["low"] == pytest.approx(low, abs=1e-12)
+        assert cell["high"] == pytest.approx(high, abs=1e-12)
     assert f"We graded {n} cases" in page and f"We graded {n} cases" in pdf
 
     # methodology: the sample design and the moderation agreement
@@ -280,6 +314,15 @@ def test_a_change_is_published_only_where_both_reports_published_the_counts(
         for k, cell in enumerate(row["cells"]):
             if row["theme"] not in before:
                 assert cell["text"] == "[z]"
+                continue
+            if row["theme"] == "overall":
+                # ADR 0025: between two published weighted figures only
+                percents = (before["overall"]["cells"][k], now["overall"]["cells"][k])
+                if any(c["percent"] is None for c in percents):
+                    assert cell["text"] == "[c]" and cell["difference"] is None
+                else:
+                    difference = (percents[1]["percent"] - percents[0]["percent"]) / 100
+                    assert cell["difference"] == pytest.approx(difference, abs=0.001)
                 continue
             values = (
                 before[row["theme"]]["base"],
