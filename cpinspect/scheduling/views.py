@@ -25,7 +25,8 @@ from cpinspect.web.dates import DateInputField
 
 GANTT_CELL = 22
 GANTT_ROW = 24
-GANTT_LABEL = 230
+GANTT_LABEL = 230  # the least width of the labels' column, in pixels
+GANTT_CHAR = 7.2  # the widest average width of a character at 13px Arial, in pixels
 
 
 def _require_planner(user):
@@ -51,13 +52,16 @@ def gantt(programme, rows, others=()):
         )
         for i in others
     ]
+    # Labels in full (issue 15: "Child protection inspection: Hu..." told nobody which force):
+    # the labels' column is as wide as the longest; the chart scrolls inside its own box.
+    label_width = max(GANTT_LABEL, round(max(len(item[0]) for item in items) * GANTT_CHAR) + 12)
     for n, (label, starts_on, ends_on, colour, state) in enumerate(items):
         offset = max(0, (starts_on - programme.starts_on).days)
         bars.append(
             {
                 "y": 30 + n * GANTT_ROW,
                 "text_y": 30 + n * GANTT_ROW + 16,
-                "x": GANTT_LABEL + offset * day,
+                "x": label_width + offset * day,
                 "width": max(4, ((ends_on - starts_on).days + 1) * day),
                 "label": label,
                 "starts_on": starts_on,
@@ -70,12 +74,12 @@ def gantt(programme, rows, others=()):
     while month <= programme.ends_on:
         if month >= programme.starts_on.replace(day=1):
             offset = max(0, (month - programme.starts_on).days)
-            ticks.append({"x": GANTT_LABEL + offset * day, "label": f"{month:%b}"})
+            ticks.append({"x": label_width + offset * day, "label": f"{month:%b}"})
         month = (month + timedelta(days=32)).replace(day=1)
     return {
         "bars": bars,
         "ticks": ticks,
-        "width": GANTT_LABEL + ((programme.ends_on - programme.starts_on).days + 1) * day + 10,
+        "width": label_width + ((programme.ends_on - programme.starts_on).days + 1) * day + 10,
         "height": 40 + len(items) * GANTT_ROW,
     }
 
