@@ -113,3 +113,18 @@ def test_a_late_planning_date_names_the_inspections_it_leaves_behind_first(publi
     page = client.get(response["Location"]).content.decode()
     assert "No plan is possible" in page
     assert page.index("4 inspections are planned before") < page.index("inspection-fortnights")
+
+
+def test_the_api_takes_the_planning_date_and_defaults_to_the_plans(published, client):
+    client.force_login(published["people"]["programme_manager"])
+    url = f"/api/programmes/{published['programme'].pk}/plans/"
+    chosen = client.post(
+        url, {"time_limit": 5, "as_of": "2026-03-16"}, content_type="application/json"
+    )
+    assert chosen.status_code == 201 and chosen.json()["as_of"] == "2026-03-16"
+    default = client.post(url, {"time_limit": 5}, content_type="application/json")
+    assert default.status_code == 201 and default.json()["as_of"] == AS_OF.isoformat()
+    late = client.post(
+        url, {"time_limit": 5, "as_of": "2027-03-31"}, content_type="application/json"
+    )
+    assert late.status_code == 409 and "before the programme ends" in late.json()["detail"]
