@@ -6,10 +6,50 @@ from cpinspect.editing.forms import CreatesRecord
 from cpinspect.programmes.models import InspectionType, Programme, TeamRole
 from cpinspect.programmes.services import TEAM_PLACE_ROLES
 from cpinspect.registry.models import Council, Force, Inspectorate
+from cpinspect.web.dates import DateInputField
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class ProgrammeForm(CreatesRecord):
+    """A new programme (``programme_create`` checks it again, with the stored programmes)."""
+
+    name = forms.CharField(
+        label="Name of the programme",
+        max_length=60,
+        help_text="Usually the years it covers, for example 2027/28",
+        error_messages={
+            "required": "Enter a name for the programme",
+            "max_length": "The name must be 60 characters or fewer",
+        },
+    )
+    starts_on = DateInputField(
+        what="the date the programme starts",
+        label="When does the programme start?",
+        help_text="For example, 1 4 2027",
+    )
+    ends_on = DateInputField(
+        what="the date the programme ends",
+        label="When does the programme end?",
+        help_text="For example, 31 3 2028",
+    )
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the programme covers. Everyone in the inspectorate can read it.",
+        error_messages={"max_length": "The description must be 2,000 characters or fewer"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end <= start:
+            self.add_error("ends_on", "The programme must end after the day it starts")
+        return data
 
 
 class InspectionForm(CreatesRecord):

@@ -3,6 +3,7 @@
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from cpinspect.audittrail.tracking import track_changes
 from cpinspect.editing.models import Versioned
@@ -61,7 +62,9 @@ class Programme(Versioned):
             models.CheckConstraint(
                 condition=models.Q(ends_on__gt=models.F("starts_on")),
                 name="programme_ends_after_it_starts",
-            )
+            ),
+            # "2027/28" and "2027/28" in another case are one programme, also in a race
+            models.UniqueConstraint(Lower("name"), name="programme_name_unique_in_any_case"),
         ]
 
     def __str__(self):

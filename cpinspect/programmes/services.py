@@ -14,6 +14,7 @@ from cpinspect.programmes.models import (
     DEFAULT_FIELDWORK_DAYS,
     Inspection,
     InspectionType,
+    Programme,
     Status,
     StatusChange,
     TeamMember,
@@ -60,6 +61,52 @@ def add_working_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             counted += 1
     return current
+
+
+# A programme is a year's inspections; the planner's solver counts its fortnights, so a
+# programme of many years would be a mistake, not a plan.
+PROGRAMME_MOST_DAYS = 2 * 366
+
+
+def _programme_name_taken(name: str) -> ValidationError:
+    return ValidationError({"name": f"There is already a programme called {name}"})
+
+
+@transaction.atomic
+def programme_create(*, user, name: str, starts_on: date, ends_on: date, description: str = ""):
+    """A new programme, made by a programme manager (``user``, the acting person). Its insert
+    is recorded in the audit trail, with the request's person, like every other change.
+
+    Names are compared without regard to case or repeated spaces ("2027/28" and "2027/28 "
+    are one programme); two people creating the same name at once get the same message
+    (the unique index, ``editing.races``)."""
+    access.require(
+        access.can_plan_programmes(user), "Only a programme manager can create a programme."
+    )
+    name = " ".join((name or "").split())
+    errors = {}
+    if not name:
+        errors["name"] = "Enter a name for the programme"
+    elif Programme.objects.filter(name__iexact=name).exists():
+        errors["name"] = _programme_name_taken(name).message_dict["name"][0]
+    if starts_on and ends_on and ends_on <= starts_on:
+        errors["ends_on"] = "The programme must end after the day it starts"
+    elif starts_on and ends_on and (ends_on - starts_on).days > PROGRAMME_MOST_DAYS:
+        errors["ends_on"] = "A programme can be at most 2 years long"
+    if errors:
+        raise ValidationError(errors)
+    programme = Programme(
+        name=name, starts_on=starts_on, ends_on=ends_on, description=(description or "").strip()
+    )
+    # (the rules above in words; the unique index below, in a race)
+    programme.full_clean(validate_unique=False, validate_constraints=False)
+    taken = {
+        key: lambda: _programme_name_taken(name)
+        for key in ("programme_name_unique_in_any_case", "programmes_programme_name_key")
+    }
+    with races.unique_as(taken):
+        programme.save()
+    return programme
 
 
 @transaction.atomic

@@ -80,6 +80,11 @@ class SolveRequest(serializers.Serializer):
         help_text="A re-plan: the id of the published plan it re-plans (0: none); required.",
     )
     reason = serializers.CharField(default="", allow_blank=True, max_length=300)
+    as_of = serializers.DateField(
+        required=False,
+        help_text="The planning date (YYYY-MM-DD): fieldwork starts after notice from it. "
+        "Default: the date the programme's plan was made as of.",
+    )
     time_limit = serializers.IntegerField(default=20, min_value=1, max_value=60)
     max_concurrent = serializers.IntegerField(required=False, min_value=1, max_value=10)
     deadlines = serializers.DictField(
@@ -121,6 +126,7 @@ def plans(request, pk):
                 user=request.user,
                 replan=data["replan"],
                 reason=data["reason"],
+                as_of=data.get("as_of"),
                 params=SolveParams(time_limit=float(data["time_limit"])),
                 max_concurrent=data.get("max_concurrent"),
                 deadlines=data["deadlines"],

@@ -54,6 +54,15 @@ def plan_version_for(user, pk) -> PlanVersion:
         _refuse()
 
 
+def published_numbers(user) -> dict[int, int]:
+    """Programme id -> the number of its published plan, for the programmes list."""
+    if not access.can_see_plans(user):
+        return {}
+    return dict(
+        PlanVersion.objects.filter(state=PlanState.PUBLISHED).values_list("programme_id", "number")
+    )
+
+
 def published_version(user, programme) -> PlanVersion | None:
     return plan_versions_of(user, programme).filter(state=PlanState.PUBLISHED).first()
 

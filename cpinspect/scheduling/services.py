@@ -26,6 +26,7 @@ from cpinspect.programmes.models import (
     TeamMember,
     TeamRole,
 )
+from cpinspect.scheduling import planning_date
 from cpinspect.scheduling.checker import check
 from cpinspect.scheduling.inputs import build_problem
 from cpinspect.scheduling.models import (
@@ -117,7 +118,11 @@ def plan_solve(
     """
     if user is not None:
         access.require(access.can_plan_programmes(user), "Only a programme manager can plan.")
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or planning_date.default_planning_date(programme)
+    if as_of >= programme.ends_on:
+        raise PlanError(
+            f"The planning date must be before the programme ends on {programme.ends_on:%-d %B %Y}."
+        )
     params = params or SolveParams()
     if replan:
         _refuse_if_published_moved(programme, seen_published, "nothing was re-planned")
@@ -135,6 +140,15 @@ def plan_solve(
         keep = {t.id for t in built.problem.tasks}
         baseline = Plan({k: v for k, v in baseline.placements.items() if k in keep})
     result = solve(built.problem, params, baseline=baseline, progress=progress)
+    if result.plan is None:
+        planned = dict(
+            Inspection.objects.filter(pk__in=[t.id for t in built.problem.tasks]).values_list(
+                "pk", "fieldwork_starts_on"
+            )
+        )
+        cause = planning_date.left_behind(built.problem, planned, as_of)
+        if cause is not None:  # the likeliest cause, and the planner's to change: said first
+            result.explanation = [cause, *result.explanation]
     if result.plan is not None:
         violations = check(built.problem, result.plan)
         if violations:  # a modelling error: never store a plan that breaks a rule

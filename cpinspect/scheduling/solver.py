@@ -443,26 +443,46 @@ def precheck(problem: Problem) -> list[dict]:
                     "people_unavailable_or_conflicted": unavailable,
                 }
             )
-    demand = sum(t.duration * t.team_size for t in problem.tasks)
-    supply = sum(p.capacity for p in problem.people)
-    if demand > supply:
-        found.append(
-            {
-                "rule": "capacity",
-                "message": f"The plan needs {demand} person-fortnights of fieldwork; the team's "
-                f"part-time availability allows {supply}.",
-            }
+    # Fieldwork can only start from each inspection's earliest fortnight (the planning date
+    # and the notice period), so supply and room are counted from there, for every such
+    # fortnight: counted over the whole year, a late planning date passed these checks and
+    # the solver's core then named every inspector instead (issue 15). An inspection that
+    # cannot start before the programme ends is named above.
+    firsts = sorted({t.earliest_slot for t in problem.tasks if t.earliest_slot < slot_count})
+    for first in firsts:
+        demand = sum(t.duration * t.team_size for t in problem.tasks if t.earliest_slot >= first)
+        supply = sum(
+            min(p.capacity, sum(1 for s in range(first, slot_count) if s not in p.unavailable))
+            for p in problem.people
         )
-    room = sum(
-        max(0, problem.max_concurrent - problem.busy_slots.get(s, 0)) for s in range(slot_count)
-    )
-    needed = sum(t.duration for t in problem.tasks)
-    if needed > room:
-        found.append(
-            {
-                "rule": "concurrency",
-                "message": f"{needed} inspection-fortnights of fieldwork do not fit with at most "
-                f"{problem.max_concurrent} at once ({room} available).",
-            }
+        if demand > supply:
+            found.append(
+                {
+                    "rule": "capacity",
+                    "message": f"The plan needs {demand} person-fortnights of fieldwork; the "
+                    f"team's part-time availability allows {supply}"
+                    + (f" from {slot_text(first)}." if first else "."),
+                }
+            )
+            break
+    for first in firsts:
+        needed = sum(t.duration for t in problem.tasks if t.earliest_slot >= first)
+        room = sum(
+            max(0, problem.max_concurrent - problem.busy_slots.get(s, 0))
+            for s in range(first, slot_count)
         )
+        if needed > room:
+            found.append(
+                {
+                    "rule": "concurrency",
+                    "message": f"{needed} inspection-fortnights of fieldwork do not fit with "
+                    f"at most {problem.max_concurrent} at once ({room} available"
+                    + (
+                        f" from {slot_text(first)}, {slot_count - first} fortnights)."
+                        if first
+                        else ")."
+                    ),
+                }
+            )
+            break
     return found

@@ -17,14 +17,16 @@ from cpinspect.accounts import access
 from cpinspect.accounts.models import Role, User
 from cpinspect.editing.forms import OUT_OF_DATE, CreatesRecord, VersionField, create_once
 from cpinspect.programmes.models import Inspection, Status
-from cpinspect.scheduling import ics, selectors, services
+from cpinspect.scheduling import ics, planning_date, selectors, services
 from cpinspect.scheduling.models import Absence, AbsenceKind, InspectorProfile, PlanState
 from cpinspect.scheduling.problem import THEME_LABELS, Problem
 from cpinspect.scheduling.solver import SolveParams
+from cpinspect.web.dates import DateInputField
 
 GANTT_CELL = 22
 GANTT_ROW = 24
-GANTT_LABEL = 230
+GANTT_LABEL = 230  # the least width of the labels' column, in pixels
+GANTT_CHAR = 7.2  # the widest average width of a character at 13px Arial, in pixels
 
 
 def _require_planner(user):
@@ -50,13 +52,16 @@ def gantt(programme, rows, others=()):
         )
         for i in others
     ]
+    # Labels in full (issue 15: "Child protection inspection: Hu..." told nobody which force):
+    # the labels' column is as wide as the longest; the chart scrolls inside its own box.
+    label_width = max(GANTT_LABEL, round(max(len(item[0]) for item in items) * GANTT_CHAR) + 12)
     for n, (label, starts_on, ends_on, colour, state) in enumerate(items):
         offset = max(0, (starts_on - programme.starts_on).days)
         bars.append(
             {
                 "y": 30 + n * GANTT_ROW,
                 "text_y": 30 + n * GANTT_ROW + 16,
-                "x": GANTT_LABEL + offset * day,
+                "x": label_width + offset * day,
                 "width": max(4, ((ends_on - starts_on).days + 1) * day),
                 "label": label,
                 "starts_on": starts_on,
@@ -69,12 +74,12 @@ def gantt(programme, rows, others=()):
     while month <= programme.ends_on:
         if month >= programme.starts_on.replace(day=1):
             offset = max(0, (month - programme.starts_on).days)
-            ticks.append({"x": GANTT_LABEL + offset * day, "label": f"{month:%b}"})
+            ticks.append({"x": label_width + offset * day, "label": f"{month:%b}"})
         month = (month + timedelta(days=32)).replace(day=1)
     return {
         "bars": bars,
         "ticks": ticks,
-        "width": GANTT_LABEL + ((programme.ends_on - programme.starts_on).days + 1) * day + 10,
+        "width": label_width + ((programme.ends_on - programme.starts_on).days + 1) * day + 10,
         "height": 40 + len(items) * GANTT_ROW,
     }
 
@@ -103,7 +108,15 @@ def planning_index(request):
     if not access.can_see_plans(request.user):
         _not_found()
     programmes = selectors.programmes_for_planning(request.user)
-    return render(request, "scheduling/index.html", {"programmes": programmes})
+    published = selectors.published_numbers(request.user)
+    return render(
+        request,
+        "scheduling/index.html",
+        {
+            "programmes": [(programme, published.get(programme.pk)) for programme in programmes],
+            "can_plan": access.can_plan_programmes(request.user),
+        },
+    )
 
 
 def _not_found():
@@ -118,6 +131,7 @@ class SolveForm(CreatesRecord):
         label="Re-plan from the published plan",
         help_text="Keep the published plan as far as possible and list what moves.",
     )
+    as_of = DateInputField(what="the planning date", label="Planning date")
     reason = forms.CharField(
         required=False, max_length=300, label="Why are you planning again? (optional)"
     )
@@ -132,10 +146,11 @@ class SolveForm(CreatesRecord):
         required=False,
         label="An inspection that must go earlier (optional)",
     )
-    start_by = forms.DateField(
+    start_by = DateInputField(
+        what="the date its fieldwork must start by",
         required=False,
         label="Its fieldwork must start by",
-        help_text="For example, 2026-09-14",
+        help_text="For example, 14 9 2026",
     )
 
     def __init__(self, *args, programme=None, **kwargs):
@@ -144,10 +159,19 @@ class SolveForm(CreatesRecord):
             self.fields["earlier"].queryset = Inspection.objects.filter(
                 programme=programme, status=Status.PLANNED
             ).select_related("force", "council")
+            plan_date = planning_date.default_planning_date(programme)
+            self.fields["as_of"].initial = plan_date
+            self.fields["as_of"].max_date = programme.ends_on - timedelta(days=1)
+            self.fields["as_of"].help_text = (
+                "Fieldwork is planned to start after notice to the force from this date. "
+                f"This programme's plan was made as of {plan_date:%-d %B %Y}. "
+                f"For example, {plan_date:%-d %-m %Y}"
+            )
 
     def clean(self):
         data = super().clean()
-        if bool(data.get("earlier")) != bool(data.get("start_by")):
+        one_only = bool(data.get("earlier")) != bool(data.get("start_by"))
+        if one_only and not self.has_error("start_by"):
             self.add_error(
                 "start_by" if data.get("earlier") else "earlier",
                 "Choose both the inspection and the date it must start by, or neither.",
@@ -209,6 +233,7 @@ def plan_solve(request, pk):
                     user=request.user,
                     replan=data["replan"],
                     reason=data["reason"],
+                    as_of=data["as_of"],
                     params=SolveParams(time_limit=float(data["time_limit"])),
                     max_concurrent=data["max_concurrent"],
                     deadlines=form.deadlines(),

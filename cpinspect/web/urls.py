@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from cpinspect.accounts.views import SignInView, SignOutView
-from cpinspect.web import pages, views
+from cpinspect.web import pages, programme_pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-out/", SignOutView.as_view(), name="sign-out"),
     path("forces/", views.force_list, name="force-list"),
     path("forces/<str:code>/", views.force_detail, name="force-detail"),
+    path("programmes/new/", programme_pages.programme_new, name="programme-new"),
     path("inspections/", views.dashboard, name="dashboard"),
     path("inspections/new/", views.inspection_new, name="inspection-new"),
     path("inspections/<int:pk>/team/", views.team_add, name="team-add"),

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,7 @@ from cpinspect.programmes.models import Status, TeamMember, TeamRole
 from cpinspect.registry import selectors as registry_selectors
 from cpinspect.registry.models import Force
 from cpinspect.reports import selectors as report_selectors
+from cpinspect.scheduling.tasks import planner_tasks
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,8 @@ def dashboard(request):
             "others": others,
             "can_plan": access.can_plan_programmes(request.user),
             "escalations": open_escalations_led_by(request.user),
+            "tasks": planner_tasks(request.user),
+            "today": timezone.localdate(),
         },
     )
 

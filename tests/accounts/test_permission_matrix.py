@@ -81,6 +81,18 @@ MATRIX = [
     ("api documentation", "get", lambda f: reverse("api-documentation"), expect(200)),
     ("dashboard", "get", lambda f: reverse("dashboard"), only(SIGNED_IN)),
     (
+        "create a programme",
+        "get",
+        lambda f: reverse("programme-new"),
+        {**expect(403), "anonymous": 302, "programme_manager": 200},
+    ),
+    (
+        "create a programme (POST)",
+        "post",
+        lambda f: reverse("programme-new"),
+        {**expect(403), "anonymous": 302, "programme_manager": 400},
+    ),  # the matrix's post is no programme: the planner is told what is missing
+    (
         "essex inspection",
         "get",
         lambda f: reverse("inspection-detail", args=[f["inspection"].pk]),

@@ -24,6 +24,7 @@ from cpinspect.findings.models import (
 from cpinspect.programmes.models import Inspection, Programme, TeamMember
 from tests.findings.conftest import publish, rec
 from tests.forms import hidden_fields, opened, submit
+from tests.scheduling.conftest import AS_OF_TYPED
 
 pytestmark = pytest.mark.django_db
 
@@ -542,7 +543,12 @@ def test_replanning_from_a_stale_page_is_refused(published):
     hidden = opened(mine, url)
     submit(signed_in(manager), reverse("plan-publish", args=[second.pk]), {})
     response = mine.post(
-        url, {**hidden, "replan": "on", "time_limit": "5", "max_concurrent": "3", "reason": "x"}
+        url,
+        {
+            **hidden,
+            **AS_OF_TYPED,
+            **{"replan": "on", "time_limit": "5", "max_concurrent": "3", "reason": "x"},
+        },
     )
     body = response.content.decode()
     assert response.status_code == 400

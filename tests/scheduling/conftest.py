@@ -15,6 +15,8 @@ from tests.fixtures import make_user
 
 AS_OF = date(2026, 3, 2)  # planning date: a month before the programme starts
 FAST = SolveParams(time_limit=10.0, workers=2, seed=5)
+# The planning date as the solve form's GOV.UK date input sends it.
+AS_OF_TYPED = {"as_of_day": "2", "as_of_month": "3", "as_of_year": "2026"}
 
 
 @pytest.fixture

@@ -225,3 +225,23 @@ def test_a_deadline_that_clashes_with_peel_is_explained():
     assert found[0]["rule"] == "peel"
     assert "must start by 04 May 2026" in found[0]["message"]
     assert "PEEL fieldwork in 2 fortnight(s)" in found[0]["message"]
+
+
+def test_prechecks_count_room_from_the_first_fortnight_fieldwork_can_start():
+    """A late planning date leaves the last fortnights only. Counted over the whole year (as
+    before issue 15) there was room and people for both; from the fortnight they can start
+    there are not, and the pre-checks say so instead of a core naming every person."""
+    problem = tiny(slots=6, max_concurrent=1)
+    for task in problem.tasks:
+        task.earliest_slot, task.blocked_slots = 5, ()
+    found = {f["rule"]: f["message"] for f in precheck(problem)}
+    last = f"{problem.slots[5].starts_on:%d %b %Y}"
+    assert found == {
+        "capacity": "The plan needs 6 person-fortnights of fieldwork; the team's part-time "
+        f"availability allows 5 from {last}.",
+        "concurrency": "2 inspection-fortnights of fieldwork do not fit with at most 1 at once "
+        f"(1 available from {last}, 1 fortnights).",
+    }
+    for task in problem.tasks:  # two fortnights left: room for both, one after the other
+        task.earliest_slot = 4
+    assert precheck(problem) == []

@@ -20,7 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=SolveParams().seed)
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--max-concurrent", type=int, default=None)
-        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            default=None,
+            help="The planning date, YYYY-MM-DD "
+            "(default: the one the programme's plan was made as of)",
+        )
         parser.add_argument("--reason", default="")
         parser.add_argument(
             "--deadline",
