@@ -173,6 +173,8 @@ class ProtectedTable:
     grand_total: Published
     primary: frozenset[Position] = field(repr=False)
     secondary: frozenset[Position] = field(repr=False)
+    # rows whose every cell is [c], zeros included (findings.linked: a withheld breakdown)
+    withheld_rows: frozenset[int] = field(default=frozenset(), repr=False)
 
     def as_text_rows(
         self, *, csv: bool = False, total_label: str = "Total", corner: str = ""
@@ -393,8 +395,9 @@ def rate(
 
     A rate takes the marker of a count it comes from ([c] first, so a rate never shows a
     suppressed count); a base of 0 gives [z]; a base under ``policy.min_rate_base`` gives
-    the rounded value with [u]. Counts that the policy would have suppressed are refused: they
-    show that the caller passed raw counts instead of the protected table's values.
+    the rounded value with [u]. A numerator the policy would have suppressed is refused: it
+    shows that the caller passed raw counts instead of the protected table's values (a small
+    base is allowed: bases are design figures, published as they are).
     """
     policy = policy or Policy()
     for name, value in (("numerator", numerator), ("denominator", denominator)):
@@ -403,7 +406,8 @@ def rate(
                 raise ValueError(f"The {name} {value!r} is neither a count nor a marker.")
         elif isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"The {name} must be a published count or marker, not {value!r}.")
-        elif 1 <= value <= policy.threshold:
+        elif 1 <= value <= policy.threshold and name == "numerator":
+            # a base (cases graded) is a design figure and is published (ADR 0023)
             raise ValueError(
                 f"The {name} {value} would be suppressed: pass the protected table's values."
             )

@@ -406,6 +406,8 @@ def test_rates_follow_their_counts():
     assert rate(7, 9, per=1000).value == Decimal("777.8")
     with pytest.raises(ValueError, match="would be suppressed"):
         rate(3, 40)
+    # a small base is a design figure (ADR 0023): its rates are [u], never refused
+    assert rate(0, 5) == disclosure.Rate(Decimal("0.0"), "[u]")
     with pytest.raises(ValueError, match="neither a count nor a marker"):
         rate("3", 40)
 
