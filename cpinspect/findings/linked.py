@@ -30,7 +30,7 @@ used as the evidence, which can only make the audit stricter.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import LinearConstraint, milp
@@ -141,6 +141,13 @@ def _audit_component(publics, indices, truth, policy, node_limit) -> list[Findin
     x0 = np.array([truth.get(a, 0) for a in atoms], float)
     hidden = [r for r, k in enumerate(indices) if publics[indices[r]].hidden]
     true_values = matrix @ x0
+    broken = [r for r in range(len(indices)) if not lower[r] <= true_values[r] <= upper[r]]
+    if broken:
+        raise Refused(
+            "The published figures do not agree with the data as it is now "
+            f"({publics[indices[broken[0]]].where or 'a total'}): the counts changed after "
+            "publication."
+        )
     value = {r: float(true_values[r]) for r in hidden}
     members = {r: [column[a] for a in publics[indices[r]].atoms] for r in hidden}
     other = dict.fromkeys(hidden, False)  # seen a table where it differs from its value
@@ -165,13 +172,10 @@ def _audit_component(publics, indices, truth, policy, node_limit) -> list[Findin
             constraints=constraint,
             options=options,
         )
-        if result.status == 3:  # unbounded: only a maximum can be
+        # the true table is feasible (checked above), so "infeasible or unbounded" (2 to 4)
+        # is unbounded: only a maximum can be
+        if result.status in (2, 3, 4) and result.x is None:
             return np.inf
-        if result.status == 2:
-            raise Refused(
-                "The published figures do not agree with the data as it is now "
-                f"({publics[indices[r]].where}): the counts changed after publication."
-            )
         if result.x is None:
             return None  # the node limit came first with no table found: no evidence
         witness(result.x)
@@ -223,6 +227,22 @@ def audit(
 # --- protecting a new publication ------------------------------------------------------------
 
 
+def _already_public(earlier, figures, truth, policy, node_limit) -> list[Figure]:
+    """A figure that what is already public determines is shown as it is: withholding it
+    would protect nothing, and would be a [c] that every reader can work out."""
+    if not earlier:
+        return list(figures)
+    probes = [Public(f.atoms, CONFIDENTIAL, floor=0, where=f.where) for f in figures]
+    publics = [*earlier, *probes]
+    touching = frozenset(a for f in figures for a in f.atoms)
+    determined = {
+        finding.index - len(earlier)
+        for finding in audit(publics, truth, policy, node_limit, touching=touching)
+        if finding.index >= len(earlier) and finding.exact
+    }
+    return [replace(f, protected=False) if k in determined else f for k, f in enumerate(figures)]
+
+
 def protect_publication(
     earlier: Sequence[Public],
     figures: Sequence[Figure],
@@ -241,6 +261,7 @@ def protect_publication(
     correction withheld (a correction keeps its predecessor's protection). Raises ``Refused``
     when even withholding everything left cannot protect every [c]."""
     policy = policy or Policy()
+    figures = _already_public(earlier, figures, truth, policy, node_limit)
     by_key = {f.key: f for f in figures}
     if len(by_key) != len(figures):
         raise ValueError("Two figures of one publication have the same key.")
@@ -331,6 +352,17 @@ def protect_publication(
                 blocked.add(block)
                 progress = True
         if not progress:
+            # linked only through other figures: withhold more of this publication, anywhere
+            anywhere = pick(list(by_key))
+            if anywhere is not None:
+                suppressed.add(anywhere)
+                progress = True
+            else:
+                block = next((b for b in blocks if b not in blocked), None)
+                if block is not None:
+                    blocked.add(block)
+                    progress = True
+        if not progress:
             names = "; ".join(sorted({f.where or "a figure" for f in findings}))
             raise Refused(
                 "This publication cannot be protected: with everything already published, "
@@ -395,7 +427,15 @@ class ResultsLayout:
             out.append(Figure(("base", t), atoms, total(atoms), protected=False))
         for g in self.grades:
             atoms = self.atoms(self.themes, [g])
-            out.append(Figure(("overall", g), atoms, total(atoms), where=f"All themes / {name(g)}"))
+            out.append(
+                Figure(
+                    ("overall", g),
+                    atoms,
+                    total(atoms),
+                    block=("row", "overall"),  # a table of very few cases: all withheld
+                    where=f"All themes / {name(g)}",
+                )
+            )
         atoms = self.atoms(self.all_themes, self.grades)
         out.append(Figure(("grand",), atoms, total(atoms), protected=False))
         return out
@@ -408,13 +448,15 @@ class ResultsLayout:
 
     def publics(self, shown: Mapping, withheld_rows: Iterable[str] = (), where: str = ""):
         """A published table as constraints: ``shown`` maps each key of ``figures`` to what
-        was printed (a missing key was not printed)."""
+        was printed (a missing key was not printed); ``withheld_rows``: the themes (or
+        "overall") whose grades were withheld together, zeros included."""
         withheld = set(withheld_rows)
         out = []
         for f in self.figures(_Zero()):
             if f.key not in shown:
                 continue
-            floor = 0 if f.key[0] == "cell" and f.key[1] in withheld else 1
+            row = f.block[1] if f.block else None
+            floor = 0 if row in withheld else 1
             text = f"{where}: {f.where}" if where and f.where else (f.where or where)
             out.append(Public(f.atoms, shown[f.key], floor, text))
         return out

@@ -226,6 +226,7 @@ def results_block(found: results_module.Results, protect=None) -> dict:
             for j, (g, label) in enumerate(GRADES)
         ],
     )
+    block["overall"]["breakdown_withheld"] = disclosure_set.OVERALL_ROW in protected.withheld_rows
     block["cases"] = protected.grand_total
     block["cases_text"] = disclosure.published_value(protected.grand_total)
     block["markers"] = markers_used(block)

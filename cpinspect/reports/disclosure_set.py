@@ -24,6 +24,7 @@ from cpinspect.reports.models import FINAL_STATUSES, Report, ReportKind
 
 GRADE_KEYS = tuple(g for g, _ in Grade.choices)
 THEMES = tuple(CATEGORY_SLUGS)
+OVERALL_ROW = -1  # in ProtectedTable.withheld_rows: the All themes row
 ALONE = ("alone",)  # the scope of a table protected without a published set (tests, tools)
 
 
@@ -76,6 +77,8 @@ def shown_of(data: dict) -> tuple[list[str], dict, list[str]]:
         for cell in overall["cells"]:
             shown[("overall", cell["grade"])] = cell["count"]
     withheld = [row["theme"] for row in rows if row.get("breakdown_withheld")]
+    if overall and overall.get("breakdown_withheld"):
+        withheld.append("overall")
     return themes, shown, withheld
 
 
@@ -112,7 +115,9 @@ def _protected_table(table: disclosure.Table, themes, protection) -> disclosure.
     for j, g in enumerate(GRADE_KEYS):
         if ("overall", g) in hidden:
             positions.add(("column_total", j))
-    withheld = frozenset(i for i, t in enumerate(themes) if ("row", t) in protection.blocked)
+    withheld = {i for i, t in enumerate(themes) if ("row", t) in protection.blocked}
+    if ("row", "overall") in protection.blocked:
+        withheld.add(OVERALL_ROW)
     return disclosure.ProtectedTable(
         row_labels=tuple(table.row_labels),
         column_labels=tuple(table.column_labels),
@@ -122,7 +127,7 @@ def _protected_table(table: disclosure.Table, themes, protection) -> disclosure.
         grand_total=shown[("grand",)],
         primary=frozenset(positions),
         secondary=frozenset(),
-        withheld_rows=withheld,
+        withheld_rows=frozenset(withheld),
     )
 
 
