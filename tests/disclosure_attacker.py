@@ -135,6 +135,7 @@ def attack(publications: list[Publication], threshold: int = 5) -> Attack:
         for inspection, cases in pub.coverage:
             members = [(inspection, t, g) for t in themes for g in grades]
             add(members, cases, 1, f"{pub.where}: cases of inspection {inspection}")
+    _attack_annex(publications, result, threshold)
     if not rows:
         return result
     matrix = np.array(rows)
@@ -160,7 +161,6 @@ def attack(publications: list[Publication], threshold: int = 5) -> Attack:
             result.recovered.append((where, low, high))
         elif floor >= 1 and high <= threshold:
             result.small.append((where, low, high))
-    _attack_annex(publications, result, threshold)
     return result
 
 
