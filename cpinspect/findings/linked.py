@@ -181,6 +181,27 @@ def _audit_component(publics, indices, truth, policy, node_limit) -> list[Findin
         witness(result.x)
         return float(round(sense * result.fun)) if result.status == 0 else None
 
+    def spread(sense):
+        # one table with every [c] as large (or small) as it can be together: evidence for
+        # most of them at once, before any is solved for on its own
+        unsettled = [r for r in hidden if not (other[r] and big[r])]
+        if len(unsettled) < 3:
+            return
+        objective = np.zeros(len(atoms))
+        for r in unsettled:
+            objective[members[r]] += sense
+        result = milp(
+            objective,
+            integrality=integrality,
+            bounds=(0, np.inf),
+            constraints=constraint,
+            options=options,
+        )
+        if result.x is not None:
+            witness(result.x)
+
+    spread(-1.0)
+    spread(1.0)
     for r in hidden:
         if other[r] and big[r]:
             continue
@@ -232,11 +253,15 @@ def _already_public(earlier, figures, truth, policy, node_limit) -> list[Figure]
     would protect nothing, and would be a [c] that every reader can work out."""
     if not earlier:
         return list(figures)
-    probes = [Public(f.atoms, CONFIDENTIAL, floor=0, where=f.where) for f in figures]
+    known = frozenset(a for p in earlier for a in p.atoms)
+    asked = [k for k, f in enumerate(figures) if f.protected and f.atoms & known]
+    if not asked:
+        return list(figures)
+    probes = [Public(figures[k].atoms, CONFIDENTIAL, floor=0) for k in asked]
     publics = [*earlier, *probes]
-    touching = frozenset(a for f in figures for a in f.atoms)
+    touching = frozenset(a for k in asked for a in figures[k].atoms)
     determined = {
-        finding.index - len(earlier)
+        asked[finding.index - len(earlier)]
         for finding in audit(publics, truth, policy, node_limit, touching=touching)
         if finding.index >= len(earlier) and finding.exact
     }

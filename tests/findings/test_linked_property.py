@@ -2,11 +2,15 @@
 from a set of force reports, a thematic report across them and a correction of one of them,
 each protected by ``findings.linked`` against what was public before it (issue 13).
 
-Small tables (three themes by three grades, up to 40 cases an inspection) keep each example
-cheap; the profile runs enough examples for more than 1,000 inspections and prints how many
+Small tables (three themes by three grades, up to 81 cases an inspection) keep each example
+cheap. The default profile runs 120 examples (about 300 inspections) so the suite stays
+quick; ``CPINSPECT_DISCLOSURE_EXAMPLES=420`` runs the full profile (more than 1,000
+inspections; docs/performance.md has the run). Either way it prints how many inspections,
 tables and [c] cells the attacker tried."""
 
 from __future__ import annotations
+
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +20,7 @@ from tests.disclosure_attacker import Publication, attack
 
 THEMES = ("cse", "custody", "online_abuse")
 GRADES = ("good", "requires_improvement", "inadequate")
-EXAMPLES = 420
+EXAMPLES = int(os.environ.get("CPINSPECT_DISCLOSURE_EXAMPLES", "120"))
 TRIED = {"examples": 0, "inspections": 0, "tables": 0, "cells": 0}
 
 
@@ -112,5 +116,7 @@ def _no_recovery(tables, corrected, thematic_first):
 def test_the_attacker_recovers_nothing_from_random_linked_publications():
     _no_recovery()
     print(f"\nlinked publications tried: {TRIED}")
-    assert TRIED["inspections"] >= 1000
-    assert TRIED["cells"] > 1000
+    assert TRIED["inspections"] >= 2 * EXAMPLES  # every example published and attacked
+    assert TRIED["cells"] > EXAMPLES
+    if EXAMPLES >= 420:
+        assert TRIED["inspections"] >= 1000
