@@ -3,8 +3,7 @@
 The attacker below knows only what is published (every shown cell and total) and the policy
 (a [c] is never 0: zeros are shown) and uses linear programming to find, for each [c], the
 smallest and largest value consistent with all of it. For every protected table it asserts,
-for every
-suppressed value v (cell or total):
+for every suppressed value v (cell or total):
 
 * the true value lies in [low, high] (the attack is sound);
 * high - low >= 1: v is not a single point, so at least two whole numbers are possible;
