@@ -4,7 +4,7 @@ Two inspections have a case-file audit (``assessments.demo``): Essex, in fieldwo
 under way; Staffordshire finished its fieldwork (every case examined, moderated where the rule
 picked it, resolved and signed off) before moving on to moderation and reporting. The
 Staffordshire fieldwork is done by ``finish_demo_fieldwork()``, after the year's plan is solved
-(see there why).
+(see there why); its report is published and then corrected (two versions).
 
 Everything here is fictional and marked as demo data. Running it again changes nothing but the
 demo users' passwords (which are printed, so that whoever runs the demo can sign in).
@@ -25,7 +25,7 @@ from cpinspect.findings.demo import add_demo_findings
 from cpinspect.programmes import services
 from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status, TeamRole
 from cpinspect.registry.models import Council, Force, Inspectorate
-from cpinspect.reports.demo import add_demo_report
+from cpinspect.reports.demo import add_demo_correction, add_demo_report
 
 DEMO_DOMAIN = "demo.cpinspect.invalid"  # .invalid can never be a real mail domain
 
@@ -289,13 +289,15 @@ def _finish_demo_fieldwork(password: str | None) -> dict[str, str]:
     lead = inspection.team.get(role=TeamRole.LEAD).user
     with pghistory.context(user=lead.pk, source="demo"):
         add_demo_findings(inspection, lead)
-        add_demo_report(
+        report = add_demo_report(
             inspection,
             lead,
             publisher=planner,
             comment="[Demo data] The force asks that the date of its new missing persons "
             "policy (March) be stated.",
         )
+    with pghistory.context(user=planner.pk, source="demo"):
+        add_demo_correction(report, planner)  # a second version, the first superseded
     _give_essex_moderations(users["moderator"])
     return credentials
 

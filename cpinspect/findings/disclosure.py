@@ -15,10 +15,10 @@ each total is either its count or a marker. The steps:
 3. **Audit.** Two suppressions per line is necessary but not sufficient: combinations of
    lines, and the fact that counts are never negative, can still pin a value. So every
    suppressed value is attacked with linear programming, as a reader could: minimise and
-   maximise it over all non-negative tables that agree with everything published. A
-   primary-suppressed value must be able to lie outside 1..threshold (its range reaches 0 or
-   above the threshold), so the reader cannot even tell that a small count is there; any
-   other suppressed value must not be a single point. A value that fails gets one more
+   maximise it over all tables that agree with everything published, where a ``[c]`` is at
+   least 1 (the policy never suppresses a zero, and every reader knows it). Every suppressed
+   value must be able to take at least two values and to be more than ``policy.threshold``,
+   so the reader cannot tell its value nor that it is small. A value that fails gets one more
    suppression in one of its lines, then steps 2 and 3 run again, to a fixed point.
 
 For these tables (each cell in one row and one column) the constraint matrix is totally
@@ -28,8 +28,8 @@ attacker restricted to whole numbers would find.
 Not available cells (``None``, shown ``[x]``) and not applicable cells (``[z]``) count for
 nothing in the totals; a total with no available cell takes their marker.
 
-Protection is for one table at a time: two tables that share cells or margins must be
-protected together (not supported yet), or the second can undo the first.
+Protection here is for one table at a time. Tables that share cells (a thematic report and
+its force reports, two versions of a report) are protected together by ``findings.linked``.
 """
 
 from __future__ import annotations
@@ -173,6 +173,8 @@ class ProtectedTable:
     grand_total: Published
     primary: frozenset[Position] = field(repr=False)
     secondary: frozenset[Position] = field(repr=False)
+    # rows whose every cell is [c], zeros included (findings.linked: a withheld breakdown)
+    withheld_rows: frozenset[int] = field(default=frozenset(), repr=False)
 
     def as_text_rows(
         self, *, csv: bool = False, total_label: str = "Total", corner: str = ""
@@ -227,7 +229,7 @@ def _line_rule(values, lines, is_total, suppressed: set[int]) -> None:
             changed = True
 
 
-def _ranges_fail(values, lines, suppressed: set[int], primary: set[int], threshold: int):
+def _ranges_fail(values, lines, suppressed: set[int], threshold: int):
     """The suppressed entries whose attacker's range is too narrow (see the module docstring)."""
     unknowns = sorted(suppressed)
     if not unknowns:
@@ -252,7 +254,8 @@ def _ranges_fail(values, lines, suppressed: set[int], primary: set[int], thresho
     def extreme(k: int, sense: float) -> float:
         objective = np.zeros(len(unknowns))
         objective[k] = sense
-        result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        # a [c] is never 0 (zeros are shown), and every reader knows it (issue 13, item 1)
+        result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs")
         if result.status == 3:  # unbounded: only a maximum can be
             return np.inf
         if result.status != 0:
@@ -261,13 +264,11 @@ def _ranges_fail(values, lines, suppressed: set[int], primary: set[int], thresho
         return float(round(sense * result.fun))
 
     failing = []
-    for k, entry in enumerate(unknowns):
-        value = values[entry]
-        low = extreme(k, 1.0)
-        if entry in primary:
-            safe = low <= 0 or extreme(k, -1.0) > threshold
-        else:
-            safe = low < value or extreme(k, -1.0) > value
+    for entry in unknowns:
+        k = column[entry]
+        high = extreme(k, -1.0)
+        # not small: it can be more than the threshold; not exact: it can take two values
+        safe = high > threshold and (high > values[entry] or extreme(k, 1.0) < values[entry])
         if not safe:
             failing.append(entry)
     return failing
@@ -279,7 +280,7 @@ def _suppress(values: list[Published], lines, is_total: list[bool], policy: Poli
     suppressed = set(primary)
     while True:
         _line_rule(values, lines, is_total, suppressed)
-        failing = _ranges_fail(values, lines, suppressed, primary, policy.threshold)
+        failing = _ranges_fail(values, lines, suppressed, policy.threshold)
         if not failing:
             return primary, suppressed - primary
         added = set()
@@ -394,8 +395,9 @@ def rate(
 
     A rate takes the marker of a count it comes from ([c] first, so a rate never shows a
     suppressed count); a base of 0 gives [z]; a base under ``policy.min_rate_base`` gives
-    the rounded value with [u]. Counts that the policy would have suppressed are refused: they
-    show that the caller passed raw counts instead of the protected table's values.
+    the rounded value with [u]. A numerator the policy would have suppressed is refused: it
+    shows that the caller passed raw counts instead of the protected table's values (a small
+    base is allowed: bases are design figures, published as they are).
     """
     policy = policy or Policy()
     for name, value in (("numerator", numerator), ("denominator", denominator)):
@@ -404,7 +406,8 @@ def rate(
                 raise ValueError(f"The {name} {value!r} is neither a count nor a marker.")
         elif isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"The {name} must be a published count or marker, not {value!r}.")
-        elif 1 <= value <= policy.threshold:
+        elif 1 <= value <= policy.threshold and name == "numerator":
+            # a base (cases graded) is a design figure and is published (ADR 0023)
             raise ValueError(
                 f"The {name} {value} would be suppressed: pass the protected table's values."
             )

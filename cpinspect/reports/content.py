@@ -28,6 +28,7 @@ from cpinspect.findings.models import (
     Recommendation,
     Topic,
 )
+from cpinspect.reports import disclosure_set
 from cpinspect.reports import results as results_module
 
 SCHEMA = 1
@@ -231,10 +232,12 @@ def _overall_row(found, protected, frames) -> dict:
     return _row(results_module.OVERALL, "All themes", base, cells, estimate="stratified")
 
 
-def results_block(found: results_module.Results, frames: dict | None = None) -> dict:
-    """The results table of a report: themes by grade, protected as one table (its row totals
-    are the cases graded per theme, its column totals and grand total the 'All themes' row).
-    ``frames``: each theme's frame size as the report publishes it, if it does."""
+def results_block(found: results_module.Results, protect=None, frames: dict | None = None) -> dict:
+    """The results table of a report: themes by grade (its row totals are the cases graded
+    per theme, its column totals and grand total the 'All themes' row), protected by
+    ``protect(table, themes)`` against everything it is linked to (``disclosure_set``).
+    ``frames``: each theme's frame size as the report publishes it, if it does (for the
+    stratified All themes row, ADR 0025)."""
     grades = [{"key": g, "label": label} for g, label in GRADES]
     block = {
         "grades": grades,
@@ -254,7 +257,8 @@ def results_block(found: results_module.Results, frames: dict | None = None) -> 
         row_labels=[t.label for t in themes],
         column_labels=[label for _, label in GRADES],
     )
-    protected = disclosure.protect(table)
+    protect = protect or disclosure_set.protect_alone
+    protected = protect(table, [t.theme for t in themes])
     for i, theme in enumerate(themes):
         base = protected.row_totals[i]
         cells = [
@@ -262,12 +266,15 @@ def results_block(found: results_module.Results, frames: dict | None = None) -> 
             for j, (g, label) in enumerate(GRADES)
         ]
         block["rows"].append(_row(theme.theme, _capital(theme.label), base, cells))
+        # every cell [c], zeros included: too few cases to show any breakdown (ADR 0023)
+        block["rows"][-1]["breakdown_withheld"] = i in protected.withheld_rows
     overall = found.overall
     for j, (g, _) in enumerate(GRADES):
         total = protected.column_totals[j]
         if isinstance(total, int) and total != overall.grade(g).count:
             raise AssertionError("The protected table does not add up to the overall results.")
     block["overall"] = _overall_row(found, protected, frames)
+    block["overall"]["breakdown_withheld"] = disclosure_set.OVERALL_ROW in protected.withheld_rows
     block["cases"] = protected.grand_total
     block["cases_text"] = disclosure.published_value(protected.grand_total)
     block["markers"] = markers_used(block)
@@ -490,18 +497,16 @@ def _agreement_block(found: agreement_stats.Agreement) -> dict:
     }
 
 
-def _protected_list(values: dict[str, int], slugs) -> tuple[list[dict], str]:
-    """A list of counts by theme through ``protect_counts``: rows and the published total."""
-    if not slugs:
-        return [], "0"
-    protected = disclosure.protect_counts(
-        [int(values.get(s, 0)) for s in slugs], labels=[category_label(s) for s in slugs]
-    )
+def _design_list(values: dict[str, int], slugs) -> tuple[list[dict], str]:
+    """A list of the sample's design figures by theme (frame sizes, cases drawn, reserves),
+    published as they are: the allocation and reserve rules derive each from the others, so
+    withholding one would protect nothing (ADR 0023, items 5 and 6 of issue 13)."""
+    counts = [int(values.get(s, 0)) for s in slugs]
     rows = [
         {"theme": s, "label": category_label(s), "value": v, "text": disclosure.published_value(v)}
-        for s, v in zip(slugs, protected.cells, strict=True)
+        for s, v in zip(slugs, counts, strict=True)
     ]
-    return rows, disclosure.published_value(protected.total)
+    return rows, disclosure.published_value(sum(counts))
 
 
 # The draw's software as the report names it (the sample records numpy's name for its part).
@@ -548,9 +553,9 @@ def sample_block(inspection) -> dict | None:
         return None
     design = sample.design or {}
     slugs = [s for s in CATEGORY_SLUGS if sample.population.get(s) or sample.allocation.get(s)]
-    population, population_total = _protected_list(sample.population, slugs)
-    drawn, drawn_total = _protected_list(sample.allocation, slugs)
-    reserves, reserves_total = _protected_list(sample.reserves, slugs)
+    population, population_total = _design_list(sample.population, slugs)
+    drawn, drawn_total = _design_list(sample.allocation, slugs)
+    reserves, reserves_total = _design_list(sample.reserves, slugs)
     reasons = [r for r in sample.excluded if sample.excluded.get(r) is not None]
     excluded = []
     if reasons:
@@ -668,7 +673,7 @@ def force_report_data(inspection, previous_report=None) -> dict:
     found = results_module.inspection_results(inspection)
     sample = sample_block(inspection)
     frames = {row["theme"]: row["population"] for row in sample["rows"]} if sample else {}
-    block = results_block(found, frames)
+    block = results_block(found, disclosure_set.protector([inspection]), frames)
     findings = findings_block(inspection)
     sections = []
     for section in SECTIONS:
@@ -720,6 +725,9 @@ def force_report_title(inspection) -> str:
 # --- the thematic report --------------------------------------------------------------------
 
 
+MIN_THEMATIC_INSPECTIONS = 2
+
+
 def thematic_report_data(inspections, title: str) -> dict:
     """Across the chosen inspections: the grades of all their cases by theme, pooled, with
     intervals; the forces covered; the causes of concern they share."""
@@ -738,51 +746,35 @@ def thematic_report_data(inspections, title: str) -> dict:
                 unknown_population.add(theme)
         cases += graded
         per_inspection.append((inspection, len(graded)))
+    graded_inspections = sum(1 for _, n in per_inspection if n)
+    if graded_inspections < MIN_THEMATIC_INSPECTIONS:
+        raise disclosure_set.PublicationRefused(
+            f"A thematic report needs at least {MIN_THEMATIC_INSPECTIONS} inspections with "
+            f"graded cases (this one has {graded_inspections}): with fewer, its tables are one "
+            "inspection's, and comparing them with that force report would give withheld "
+            "counts away."
+        )
     for theme in unknown_population:
         populations.pop(theme, None)
     found = results_module.results_of_cases(0, cases, populations)
-    block = results_block(found)
+    block = results_block(found, disclosure_set.protector(inspections))
 
-    labels = [f"{i.subject_name}, {i.programme.name}" for i, _ in per_inspection]
-    counts = [n for _, n in per_inspection]
-    coverage_rows, coverage_total = [], "0"
-    if counts:
-        protected = disclosure.protect_counts(counts, labels=labels)
-        coverage_total = protected.total
-        for (inspection, _), value in zip(per_inspection, protected.cells, strict=True):
-            coverage_rows.append(
-                {
-                    "force": inspection.subject_force.name,
-                    "subject": inspection.subject_name,
-                    "kind": inspection.get_kind_display(),
-                    "programme": inspection.programme.name,
-                    "fieldwork_from": day_text(inspection.fieldwork_starts_on),
-                    "cases": value,
-                    "cases_text": disclosure.published_value(value),
-                    "inspection_id": inspection.pk,
-                }
-            )
-    # The two tables share their grand total: if either withheld it, both do.
-    if disclosure.CONFIDENTIAL in (coverage_total, block["cases"]) and block["overall"]:
-        coverage_total = block["cases"] = disclosure.CONFIDENTIAL
-        block["cases_text"] = disclosure.CONFIDENTIAL
-        block["overall"] = _row(
-            results_module.OVERALL,
-            "All themes",
-            disclosure.CONFIDENTIAL,
-            [
-                _cell(
-                    c["grade"],
-                    c["label"],
-                    c["count"],
-                    disclosure.CONFIDENTIAL,
-                    found.overall.grade(c["grade"]).interval,
-                )
-                for c in block["overall"]["cells"]
-            ],
-            estimate=block["overall"]["estimate"],
-        )
-        block["markers"] = markers_used(block)
+    # cases graded per inspection: design figures (each is its force report's published
+    # total), shown as they are; the grade counts are what the audit protects
+    coverage_rows = [
+        {
+            "force": inspection.subject_force.name,
+            "subject": inspection.subject_name,
+            "kind": inspection.get_kind_display(),
+            "programme": inspection.programme.name,
+            "fieldwork_from": day_text(inspection.fieldwork_starts_on),
+            "cases": n,
+            "cases_text": disclosure.published_value(n),
+            "inspection_id": inspection.pk,
+        }
+        for inspection, n in per_inspection
+    ]
+    coverage_total = sum(n for _, n in per_inspection)
     forces = sorted({i.subject_force.name for i in inspections})
 
     causes: dict[str, list[dict]] = {}

@@ -1,4 +1,4 @@
-"""The demo's published force report (``cpinspect.demo`` calls this)."""
+"""The demo's published force report and its correction (``cpinspect.demo`` calls these)."""
 
 from __future__ import annotations
 
@@ -64,3 +64,15 @@ def add_demo_report(
     if publisher is None:
         raise ValueError("A programme manager publishes the report: there is none.")
     return services.report_publish(report=report, user=publisher, reason=reason)
+
+
+CORRECTION_NOTE = (
+    "[Demo data] The summary now gives the date of the force's missing persons policy "
+    "(March). No figure changed: the case-file audit closed before publication."
+)
+
+
+def add_demo_correction(report: Report, publisher) -> Report:
+    """Publish a correction of ``report`` (a new version, protected with the old one in
+    mind: ADR 0023), so the demo shows a superseded version beside its correction."""
+    return services.report_correct(report=report, user=publisher, note=CORRECTION_NOTE)

@@ -17,7 +17,7 @@ from cpinspect.accounts import access
 from cpinspect.editing.versions import when_text
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Inspection, Status
-from cpinspect.reports import content, guard, integrity, rendering
+from cpinspect.reports import content, disclosure_set, guard, integrity, rendering
 from cpinspect.reports.models import (
     FINAL_STATUSES,
     Report,
@@ -120,7 +120,17 @@ def _previous_published(inspection) -> Report | None:
 
 
 def _snapshot(inspection) -> dict:
-    return content.force_report_data(inspection, _previous_published(inspection))
+    try:
+        return content.force_report_data(inspection, _previous_published(inspection))
+    except disclosure_set.PublicationRefused as refused:
+        raise ReportRefused(str(refused)) from None
+
+
+def _thematic_snapshot(inspections, title: str) -> dict:
+    try:
+        return content.thematic_report_data(inspections, title)
+    except disclosure_set.PublicationRefused as refused:
+        raise ValidationError({"inspections": str(refused)}) from None
 
 
 # --- force reports --------------------------------------------------------------------------
@@ -287,7 +297,12 @@ def report_comment_respond(*, comment: ReportComment, user, text: str) -> Report
 
 def _publish_in_place(report: Report, user, when) -> Report:
     """Render the checked snapshot with the published stamp (and the record of the stages
-    brought up to the publication), hash it, freeze it."""
+    brought up to the publication), hash it, freeze it. Refused if, with what has been
+    published since it was built, a withheld figure could be worked out (ADR 0023)."""
+    try:
+        disclosure_set.check_before_publishing(report)
+    except disclosure_set.PublicationRefused as refused:
+        raise ReportRefused(str(refused)) from None
     report.status = ReportStatus.PUBLISHED
     report.published_at, report.published_by = when, user
     _with_stages(report)
@@ -385,7 +400,10 @@ def report_correct(*, report: Report, user, note: str) -> Report:
         inspections = [old.inspection]
     else:
         inspections = list(old.inspections.all())
-        new.data = content.thematic_report_data(inspections, old.title)
+        try:
+            new.data = content.thematic_report_data(inspections, old.title)
+        except disclosure_set.PublicationRefused as refused:
+            raise ReportRefused(str(refused)) from None
     old.status = ReportStatus.SUPERSEDED
     old.superseded_at = now
     old.save(update_fields=["status", "superseded_at"])
@@ -424,7 +442,7 @@ def thematic_build(*, user, inspections, title: str) -> Report:
     report = Report(
         kind=ReportKind.THEMATIC,
         title=title.strip(),
-        data=content.thematic_report_data(inspections, title.strip()),
+        data=_thematic_snapshot(inspections, title.strip()),
         built_at=now,
         built_by=user,
     )

@@ -236,3 +236,22 @@ def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo):
     assert unfinished.exists()
     assert set(unfinished.values_list("reason", flat=True)) == {UNFINISHED_REASON}
     assert not unfinished.filter(inspection=staffordshire).exists()
+
+
+def test_the_demo_publishes_a_correction_and_gives_nothing_away(demo):
+    """Staffordshire's report is corrected (version 1 superseded, version 2 published, the
+    audit closed so no figure changed); the independent attacker, given every published
+    version, recovers nothing the disclosure policy protects (ADR 0023)."""
+    from cpinspect.reports.models import Report
+    from tests.disclosure_attacker import attack, publications_of
+
+    staffordshire = cp_inspection("Staffordshire")
+    versions = list(Report.objects.filter(inspection=staffordshire).order_by("version"))
+    assert [(r.version, r.status) for r in versions] == [(1, "superseded"), (2, "published")]
+    assert versions[1].corrects_id == versions[0].pk
+    assert versions[1].data["results"] == versions[0].data["results"]
+    public = Report.objects.filter(status__in=["published", "superseded"]).order_by("pk")
+    found = attack(publications_of(public))
+    print(f"\nattacker on the demo: {found.tables} tables, {found.cells} [c] tried")
+    assert found.cells > 0
+    assert not found.recovered and not found.small, (found.recovered, found.small)

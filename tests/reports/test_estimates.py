@@ -89,7 +89,7 @@ def test_the_overall_results_are_the_stratified_estimate():
 
 def test_the_published_all_themes_row_is_the_weighted_estimate():
     frames = {theme: f"{size:,}" for theme, (size, _) in DESIGN.items()}
-    block = content.results_block(_found(), frames)
+    block = content.results_block(_found(), frames=frames)
     overall = block["overall"]
     assert overall["estimate"] == "stratified" and overall["base"] == 70
     for cell in overall["cells"]:
@@ -111,7 +111,7 @@ def test_a_withheld_count_withholds_the_weighted_figure_of_its_grade():
     design["custody"] = (60, {"good": 7, "requires_improvement": 3, "inadequate": 0})
     frames = {theme: f"{size:,}" for theme, (size, _) in design.items()}
     found = _found(design)
-    block = content.results_block(found, frames)
+    block = content.results_block(found, frames=frames)
     custody = next(r for r in block["rows"] if r["theme"] == "custody")
     withheld = [c["grade"] for c in custody["cells"] if c["count"] == "[c]"]
     assert "requires_improvement" in withheld
@@ -132,12 +132,12 @@ def test_a_withheld_count_withholds_the_weighted_figure_of_its_grade():
 def test_a_withheld_frame_size_or_base_withholds_every_weighted_figure():
     frames = {theme: f"{size:,}" for theme, (size, _) in DESIGN.items()}
     frames["custody"] = "[c]"
-    block = content.results_block(_found(), frames)
+    block = content.results_block(_found(), frames=frames)
     assert all(c["percent_text"] == "[c]" for c in block["overall"]["cells"])
     small = dict(DESIGN)
     small["custody"] = (60, {"good": 5, "requires_improvement": 0, "inadequate": 0})
     frames = {theme: f"{size:,}" for theme, (size, _) in small.items()}
-    block = content.results_block(_found(small), frames)
+    block = content.results_block(_found(small), frames=frames)
     assert next(r for r in block["rows"] if r["theme"] == "custody")["base"] == "[c]"
     assert all(c["percent"] is None for c in block["overall"]["cells"])
 
@@ -389,7 +389,7 @@ def test_weighted_figures_of_withheld_counts_would_give_them_back():
 
 def test_an_all_themes_figure_on_fewer_than_10_cases_is_marked_low_reliability():
     design = {"custody": (60, {"good": 6, "requires_improvement": 0, "inadequate": 0})}
-    block = content.results_block(_found(design), {"custody": "60"})
+    block = content.results_block(_found(design), frames={"custody": "60"})
     good, other, _ = block["overall"]["cells"]
     assert good["percent_text"] == "100.0% [u]" and good["low_reliability"]
     assert good["high"] == 1 and good["low"] < 1

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from cpinspect.assessments.models import Assessment
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
-from cpinspect.findings import disclosure
+from cpinspect.findings import linked
 from cpinspect.reports import rendering, services
 from tests.reports.conftest import publish
 
@@ -104,7 +104,7 @@ def test_every_figure_equals_an_independent_computation(quick_inspection, people
         counts = expected[row["theme"]]
         base = sum(counts.values())
         total.update(counts)
-        assert row["base"] == (base if base > 5 else "[c]") or row["base"] == "[c]"
+        assert row["base"] == base  # a design figure: published as it is (ADR 0023)
         population = sample.population[row["theme"]]
         for cell in row["cells"]:
             x = counts.get(cell["grade"], 0)
@@ -159,11 +159,13 @@ def test_every_figure_equals_an_independent_computation(quick_inspection, people
     assert sample.frame_sha256 in page
     for row in method["sample"]["rows"]:
         slug = next(s for s in CATEGORY_SLUGS if category_label(s).lower() == row["label"].lower())
-        for key, source in (("population", sample.population), ("drawn", sample.allocation)):
-            value = source[slug]
-            assert row[key] == ("[c]" if 1 <= value <= 5 else row[key])
-            if row[key] != "[c]":
-                assert row[key] == f"{value:,}"
+        for key, source in (
+            ("population", sample.population),
+            ("drawn", sample.allocation),
+            ("reserves", sample.reserves),
+        ):
+            # design figures, each derivable from the others by the documented rules
+            assert row[key] == f"{source[slug]:,}"
     pairs = []
     for audit_id in set(
         Assessment.objects.filter(
@@ -218,67 +220,46 @@ def test_thematic_figures_pool_the_cases_of_the_chosen_inspections(
     assert checked > 0  # not every cell withheld: the pooled figures were compared
 
 
-def _count_tables(html: str):
-    """(caption, first-token of each body cell) of every table that counts cases."""
-    counting = (
-        "Cases by theme and final grade",
-        "Cases examined in this part",
-        "Cases in the list and cases drawn",
-        "Cases excluded",
-        "Inspections and the cases graded",
-    )
-    for table in re.findall(r"<table\b.*?</table>", html, flags=re.S):
-        caption = re.search(r"<caption[^>]*>(.*?)</caption>", table, flags=re.S)
-        caption = caption.group(1).strip() if caption else ""
-        if not caption.startswith(counting):
-            continue
-        cells = re.findall(r'<td class="[^"]*cell--numeric[^"]*">(.*?)</td>', table, flags=re.S)
-        yield caption, [rendering.visible_text(c).split(" ")[0] for c in cells if c.strip()]
-
-
 def test_every_published_table_goes_through_disclosure_control(
     quick_inspection, quick_kent, people, monkeypatch
 ):
-    """Each table of counts in the report is what disclosure.protect (or protect_counts)
-    returned, and no count from 1 to 5 is ever shown."""
+    """Each report's results table is what ``findings.linked`` returned, protected against
+    everything public it is linked to (the thematic report against both force reports); no
+    grade count from 1 to 5 is ever shown; the design figures (bases, the sample's lists, the
+    cases per inspection) are shown as they are (ADR 0023)."""
     returned = []
-    real_protect, real_counts = disclosure.protect, disclosure.protect_counts
+    real = linked.protect_publication
 
-    def protect(table, policy=None):
-        result = real_protect(table, policy)
-        returned.append(("table", table, result))
+    def protect_publication(earlier, figures, lines, truth, **options):
+        result = real(earlier, figures, lines, truth, **options)
+        returned.append((earlier, result))
         return result
 
-    def protect_counts(counts, policy=None, labels=()):
-        result = real_counts(counts, policy, labels)
-        returned.append(("counts", counts, result))
-        return result
-
-    monkeypatch.setattr(disclosure, "protect", protect)
-    monkeypatch.setattr(disclosure, "protect_counts", protect_counts)
+    monkeypatch.setattr(linked, "protect_publication", protect_publication)
     force = publish(quick_inspection, people)
+    kent = publish(quick_kent, people, "other_lead")
     thematic = services.thematic_build(
         user=people["analyst"], inspections=[quick_inspection, quick_kent], title="Two forces"
     )
-    # the results table of each report is exactly one protected table
-    tables = [r for kind, _, r in returned if kind == "table"]
-    assert len(tables) == 2
-    for report, protected in zip((force, thematic), tables, strict=True):
+    assert len(returned) == 3
+    assert returned[0][0] == returned[1][0] == []  # nothing linked was public yet
+    # the thematic report was protected with both force reports' figures as constraints
+    thematic_earlier = returned[2][0]
+    assert {p.where.split(",")[0] for p in thematic_earlier} == {force.title, kent.title}
+    for report, (_, protection) in zip((force, kent, thematic), returned, strict=True):
         block = report.data["results"]
-        assert [[c["count"] for c in row["cells"]] for row in block["rows"]] == [
-            list(row) for row in protected.cells
-        ]
-        assert [row["base"] for row in block["rows"]] == list(protected.row_totals)
-        assert [c["count"] for c in block["overall"]["cells"]] == list(protected.column_totals)
-        assert block["overall"]["base"] == protected.grand_total
-    # the methodology's three lists and exclusions, the thematic's coverage: protect_counts
-    assert sum(1 for kind, _, _ in returned if kind == "counts") == 5
-    for report in (force, thematic):
-        found = list(_count_tables(report.html))
-        assert found
-        for caption, values in found:
-            for value in values:
-                assert value in ("[c]", "0") or int(value.replace(",", "")) > 5, (caption, value)
+        for row in block["rows"]:
+            assert row["base"] == protection.shown[("base", row["theme"])]
+            assert isinstance(row["base"], int)
+            for cell in row["cells"]:
+                count = cell["count"]
+                assert count == protection.shown[("cell", row["theme"], cell["grade"])]
+                assert count == "[c]" or count == 0 or count > 5, (row["theme"], count)
+        for cell in block["overall"]["cells"]:
+            assert cell["count"] == protection.shown[("overall", cell["grade"])]
+            assert cell["count"] == "[c]" or cell["count"] == 0 or cell["count"] > 5
+        assert block["overall"]["base"] == protection.shown[("grand",)]
+    assert [r["cases"] for r in thematic.data["coverage"]["rows"]] == [70, 70]
     # a theme's table in a section repeats the main table's published values, never others
     rows = {r["theme"]: r for r in force.data["results"]["rows"]}
     for section in force.data["sections"]:

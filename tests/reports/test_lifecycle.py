@@ -17,7 +17,7 @@ from cpinspect.casefiles import services as casefiles_services
 from cpinspect.casefiles.models import SampledCase
 from cpinspect.findings import services as findings_services
 from cpinspect.findings.models import ActionPlan
-from cpinspect.programmes.models import Status
+from cpinspect.programmes.models import Inspection, Status
 from cpinspect.reports import guard, opendata, rendering, services
 from cpinspect.reports.models import Report, ReportStatus
 from tests.forms import submit
@@ -156,7 +156,7 @@ def test_draft_check_publish_correct(reporting, people, client):
     assert Report.objects.filter(inspection=reporting, status="published").get() == new
 
 
-def test_no_case_detail_in_any_published_page_pdf_or_file(reporting, people, client):
+def test_no_case_detail_in_any_published_page_pdf_or_file(reporting, quick_kent, people, client):
     cases = list(SampledCase.objects.filter(sample__inspection=reporting))
     pseudonyms = {c.pseudonym for c in cases} | {c.force_pseudonym for c in cases}
     references = {
@@ -176,8 +176,10 @@ def test_no_case_detail_in_any_published_page_pdf_or_file(reporting, people, cli
         report=report, user=people["lead"], reason=WHY
     )
     report = services.report_publish(report=report, user=people["programme_manager"], reason=WHY)
+    # a thematic report needs two inspections with graded cases (ADR 0023)
+    Inspection.objects.filter(pk=quick_kent.pk).update(status=Status.PUBLISHED)
     thematic = services.thematic_build(
-        user=people["analyst"], inspections=[reporting], title="One force"
+        user=people["analyst"], inspections=[reporting, quick_kent], title="Two forces"
     )
     thematic = services.report_publish(report=thematic, user=people["programme_manager"])
     outputs = {}
