@@ -73,6 +73,13 @@ COLUMNS = [
         "cases_graded)",
         "proportion or stratified",
     ),
+    Column(
+        "breakdown_withheld",
+        "yes when every grade of the row is withheld because the theme has too few cases to "
+        "protect (a [c] in such a row may be 0); no otherwise, where a [c] is from 1 to 5 or "
+        "withheld to protect one that is",
+        "yes or no",
+    ),
 ]
 
 JSON_FIELDS = [
@@ -99,6 +106,10 @@ JSON_FIELDS = [
         "reports[].themes[].estimate",
         "proportion (cases / cases_graded) or stratified (overall: weighted by each theme's "
         "number of cases in the list)",
+    ),
+    (
+        "reports[].themes[].breakdown_withheld",
+        "true when every grade of the row is withheld for too few cases (a [c] may be 0)",
     ),
     ("reports[].themes[].grades[].grade", "Grade"),
     ("reports[].themes[].grades[].cases", "Cases with the grade: a number, or a marker"),
@@ -158,6 +169,7 @@ def report_json(report) -> dict:
             "label": row["label"],
             "cases_graded": row["base"],
             "estimate": row.get("estimate", "proportion"),
+            "breakdown_withheld": bool(row.get("breakdown_withheld")),
             "grades": [
                 {
                     "grade": cell["grade"],
@@ -228,6 +240,7 @@ def as_csv() -> str:
                         _csv_limit(cell, "low"),
                         _csv_limit(cell, "high"),
                         row.get("estimate", "proportion"),
+                        "yes" if row.get("breakdown_withheld") else "no",
                     ]
                 )
     return buffer.getvalue()

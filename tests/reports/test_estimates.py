@@ -138,7 +138,10 @@ def test_a_withheld_frame_size_or_base_withholds_every_weighted_figure():
     small["custody"] = (60, {"good": 5, "requires_improvement": 0, "inadequate": 0})
     frames = {theme: f"{size:,}" for theme, (size, _) in small.items()}
     block = content.results_block(_found(small), frames=frames)
-    assert next(r for r in block["rows"] if r["theme"] == "custody")["base"] == "[c]"
+    # bases are design figures, published (ADR 0023); the small theme's grades are withheld
+    custody = next(r for r in block["rows"] if r["theme"] == "custody")
+    assert custody["base"] == 5
+    assert all(c["count"] == "[c]" for c in custody["cells"])
     assert all(c["percent"] is None for c in block["overall"]["cells"])
 
 
@@ -319,7 +322,8 @@ def _attack(table, published, column_totals, frames, percents=None):
     for h in range(rows):
         line([(h, g, 1) for g in range(cols)], bases[h], bases[h])
     for g in range(cols):
-        line([(h, g, 1) for h in range(rows)], column_totals[g], column_totals[g])
+        if isinstance(column_totals[g], int):  # a withheld All themes count is no constraint
+            line([(h, g, 1) for h in range(rows)], column_totals[g], column_totals[g])
     for g, percent in enumerate(percents or []):
         weights = [(h, g, frames[h] / sum(frames) / bases[h]) for h in range(rows)]
         line(weights, percent / 100 - 0.0005, percent / 100 + 0.0005)
@@ -352,9 +356,10 @@ def _attack(table, published, column_totals, frames, percents=None):
 
 def test_weighted_figures_of_withheld_counts_would_give_them_back():
     """Why ADR 0025 withholds them: a table shaped like the demo's Staffordshire report (bases
-    16, 14, 11, 8, 7, 7, 7 of lists of 480 to 90), 12 counts withheld. From the table alone
-    none is pinned; with the three All themes percentages as the old rule would print them,
-    every one comes back exactly. The report prints [c] instead."""
+    16, 14, 11, 8, 7, 7, 7 of lists of 480 to 90), at least 12 counts withheld. From the
+    table alone none is pinned; with the three All themes percentages as an ungated rule would
+    print them, withheld counts come back exactly (all 12 of them when the All themes counts
+    were published; some once disclosure control withholds those too). The report prints [c]."""
     frames = [480, 389, 234, 114, 93, 90, 102]
     themes = [
         "vulnerability_and_risk",
@@ -371,18 +376,19 @@ def test_weighted_figures_of_withheld_counts_would_give_them_back():
         for t, size, row in zip(themes, frames, table, strict=True)
     }
     block = content.results_block(
-        _found(design), {t: f"{size:,}" for t, (size, _) in design.items()}
+        _found(design), frames={t: f"{size:,}" for t, (size, _) in design.items()}
     )
     published = [[c["count"] for c in row["cells"]] for row in block["rows"]]
     totals = [c["count"] for c in block["overall"]["cells"]]
     assert [row["base"] for row in block["rows"]] == [16, 14, 11, 8, 7, 7, 7]
-    assert all(isinstance(t, int) for t in totals)
     alone = _attack(table, published, totals, frames)
-    assert len(alone) == 12 and all(low < high for low, high in alone.values())
+    assert len(alone) >= 12 and all(low < high for low, high in alone.values())
     # what the old rule (or an ungated weighted row) would print: p_st to one decimal place
     percents = [float(_percent(_by_hand(g, design)[0])[:-1]) for g in GRADES]
     with_percents = _attack(table, published, totals, frames, percents)
-    assert with_percents == {(h, g): (table[h][g], table[h][g]) for h, g in alone}
+    pinned = {k: v for k, v in with_percents.items() if v[0] == v[1]}
+    assert pinned  # the percentages give withheld counts back exactly ...
+    assert all(v == (table[h][g], table[h][g]) for (h, g), v in pinned.items())
     # and what the report prints
     assert [c["percent_text"] for c in block["overall"]["cells"]] == ["[c]", "[c]", "[c]"]
 

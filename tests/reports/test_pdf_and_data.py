@@ -74,13 +74,16 @@ def test_open_data_holds_exactly_the_published_values(quick_inspection, quick_ke
     rows = list(csv.DictReader(io.StringIO(body)))
     assert list(rows[0]) == [c.name for c in opendata.COLUMNS]
     assert {r["report_id"] for r in rows} == {str(essex.pk)}  # the draft is not open data
-    published = {}
+    published, withheld = {}, {}
     for row in [*essex.data["results"]["rows"], essex.data["results"]["overall"]]:
+        withheld[row["theme"]] = "yes" if row.get("breakdown_withheld") else "no"
         for cell in row["cells"]:
             published[(row["theme"], cell["grade"])] = (cell, row["base"])
     assert len(rows) == len(published)
     for r in rows:
         cell, base = published[(r["theme"], r["grade"])]
+        # a reader of the file alone knows where a [c] may be 0 (a withheld breakdown)
+        assert r["breakdown_withheld"] == withheld[r["theme"]]
         assert r["cases"] == str(cell["count"])
         assert r["cases_graded"] == str(base)
         if cell["percent"] is None:
