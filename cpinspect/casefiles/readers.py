@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import io
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -505,15 +506,49 @@ def _inspect_workbook(stream) -> None:
         )
 
 
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([^"]+)"')
+_LOADING = threading.Lock()
+
+
+def _dimension_from_head(sheet) -> None:
+    """openpyxl's own look for a sheet's <dimension> parses the whole sheet when it has none
+    (minutes for a sheet of millions of rows, for each sheet of the workbook, when it is
+    opened): look in the sheet's first 64 KB instead, before <sheetData>."""
+    from openpyxl.utils.cell import range_boundaries
+
+    source = sheet._get_source()
+    try:
+        head = source.read(65536).split(b"sheetData", 1)[0]
+    finally:
+        source.close()
+    found = DIMENSION.search(head)
+    if found:
+        try:
+            bounds = range_boundaries(found.group(1).decode("ascii"))
+        except (TypeError, ValueError, UnicodeDecodeError):
+            return
+        sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row = bounds
+
+
+def _load_workbook(stream):
+    from unittest import mock
+
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    # the patch is for this call only; the lock keeps two threads from overlapping it
+    with _LOADING, mock.patch.object(ReadOnlyWorksheet, "_get_size", _dimension_from_head):
+        return load_workbook(stream, read_only=True, data_only=True)
+
+
 def _read_xlsx(stream, profile, on_header, deadline) -> Loaded:
     import zipfile
 
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     _inspect_workbook(stream)
     try:
-        book = load_workbook(stream, read_only=True, data_only=True)
+        book = _load_workbook(stream)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise ExtractFileError("The file is not a valid XLSX workbook.") from None
     try:
@@ -529,6 +564,7 @@ def _read_xlsx(stream, profile, on_header, deadline) -> Loaded:
                 declared - profile.skip_rows - 1,
                 f"the sheet {sheet.title!r} declares {declared:,} rows in its dimension",
             )
+        sheet.reset_dimensions()  # read every row there is, whatever the dimension says
         rows = sheet.iter_rows(values_only=True)
         for _ in range(profile.skip_rows):
             next(rows, None)
