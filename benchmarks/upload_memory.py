@@ -261,11 +261,6 @@ def main() -> None:
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=logs[0].open("wb"),
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        worker = subprocess.Popen(
-            cli + ["db_worker", "--interval", "0.5", "--no-startup-delay"],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=logs[1].open("wb"),
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
         browser = Browser(port)
         deadline = time.monotonic() + 120
         while True:
@@ -277,9 +272,15 @@ def main() -> None:
             if time.monotonic() > deadline or web.poll() is not None:
                 raise RuntimeError(logs[0].read_text(errors="replace"))
             time.sleep(0.3)
+        # the worker once the web app is up: both set the database up when they start
+        worker = subprocess.Popen(
+            cli + ["db_worker", "--interval", "0.5", "--no-startup-delay"],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=logs[1].open("wb"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
         sign_in(browser, world["email"], PASSWORD)
         browser.request("GET", f"/inspections/{world['inspection']}/extract/")  # warm the page
-        time.sleep(3)  # the worker has started and polls
+        time.sleep(8)  # the worker has started and polls
         peaks = Peaks({"web": psutil.Process(web.pid), "worker": psutil.Process(worker.pid)})
         baseline = {name: _mb(max(sizes or [0])) for name, sizes in peaks.now().items()}
         peaks.start()
