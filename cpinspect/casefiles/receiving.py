@@ -5,8 +5,8 @@
 reading its body, counts the file's bytes as they arrive (refusing at the limit, whatever
 the request said), and writes each piece through ``uploads.Receiving``: encrypted, to the
 private uploads folder. Whatever happens to the request, a file not given to an Extract is
-deleted (the parser closes it on an error; Django closes every uploaded file at the end of
-the request).
+deleted (``receive`` abandons it when parsing fails; Django closes every uploaded file, so
+``SealedUpload.close`` deletes it, at the end of the request).
 """
 
 from __future__ import annotations

@@ -7,11 +7,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles import precision, receiving, report, sampling, selectors, services
@@ -78,8 +80,11 @@ def extract_home(request, pk):
 @require_POST
 def extract_upload(request, pk):
     """The file is received encrypted to disk as it arrives (``receiving``), and only from
-    someone who may see the inspection: over the size limit, 413 at once."""
+    a member of the inspection's team (anyone else: 404 or 403 before the body is read);
+    over the size limit, 413."""
     inspection = selectors.case_inspection_for(request.user, pk)
+    if not access.can_manage_case_data(request.user, inspection):
+        raise PermissionDenied("Only the inspection's team works with its case files.")
     try:
         receiving.receive(request, inspection.pk)
     except receiving.UploadTooLarge as refusal:
