@@ -298,6 +298,8 @@ def main() -> None:
             time.sleep(0.5)
         import_seconds = time.perf_counter() - began
         peaks.stop()
+        time.sleep(1)  # Extract.seconds is written just after the import's last transaction
+        state = _extract_state(extract_id)
         uploads_left = sorted(p.name for p in (folder / "casefiles" / "uploads").iterdir())
         result |= {
             "file": {
