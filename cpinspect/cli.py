@@ -10,7 +10,7 @@ import sys
 OWNER_COMMANDS = {"migrate"}
 # Polars allocates through jemalloc, which by default keeps freed pages for 10 s: a worker
 # reading an upload block by block then holds hundreds of MB it no longer uses (ADR 0022;
-# measured: a 2 GB import's peak 434 MB without, 361 MB with, outside Django). Set before
+# measured outside Django: a 2 GB import's peak 415 MB without, 347 MB with). Set before
 # Polars is loaded; an operator's own setting wins.
 JEMALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 
