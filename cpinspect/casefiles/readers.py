@@ -52,7 +52,7 @@ class Loaded:
     columns: list[str] = field(default_factory=list)  # the file's header, every column
 
 
-CSV_BLOCK = 16 * 1024 * 1024  # bytes of CSV parsed at a time
+CSV_BLOCK = 4 * 1024 * 1024  # bytes of CSV parsed at a time (see docs/performance.md)
 RECORD_MAX = 64 * 1024 * 1024  # a record (a row) longer than this is a quote never closed
 XLSX_CHECK_EVERY = 10_000  # rows of a sheet between two looks at the deadline
 
