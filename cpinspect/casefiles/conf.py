@@ -5,7 +5,10 @@ CPINSPECT_PSEUDONYM_KEY      master secret for pseudonyms and encryption keys; w
 CPINSPECT_CASEFILES_DIR      where frames and encrypted reference vaults live (var/casefiles)
 CPINSPECT_MAX_REJECT_SHARE   share of rejected rows above which an import needs confirmation (0.2)
 CPINSPECT_MAX_FIELD_BYTES    longest field accepted (100000 bytes)
-CPINSPECT_MAX_FILE_BYTES     largest file accepted (2 GB)
+CPINSPECT_MAX_FILE_BYTES     largest file accepted (2 GB), enforced while it is received
+CPINSPECT_MAX_ROWS           most rows a file may have (1,000,000), counted as it is read
+CPINSPECT_MAX_UNPACKED_BYTES most bytes a workbook may unpack to (1 GB), from its zip directory
+CPINSPECT_IMPORT_TIME_LIMIT  seconds an import may run before it is stopped (600)
 CPINSPECT_SAMPLE_BASE        default sample size for a force (70)
 CPINSPECT_SAMPLE_BASE_FRAME  frame size up to which the base size applies (20000)
 CPINSPECT_SAMPLE_MAX         largest default sample (400)
@@ -59,6 +62,18 @@ def max_field_bytes() -> int:
 
 def max_file_bytes() -> int:
     return _int("CPINSPECT_MAX_FILE_BYTES", str(2 * 1024**3))
+
+
+def max_rows() -> int:
+    return _int("CPINSPECT_MAX_ROWS", "1000000")
+
+
+def max_unpacked_bytes() -> int:
+    return _int("CPINSPECT_MAX_UNPACKED_BYTES", str(1024**3))
+
+
+def import_time_limit() -> float:
+    return _float("CPINSPECT_IMPORT_TIME_LIMIT", "600")
 
 
 def sample_base() -> int:

@@ -27,6 +27,7 @@ from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles import conf, fit, frames, pseudonymise, sampling, uploads, validation
+from cpinspect.casefiles.deadline import Deadline
 from cpinspect.casefiles.models import (
     CaseStatus,
     Extract,
@@ -38,6 +39,7 @@ from cpinspect.casefiles.models import (
 from cpinspect.casefiles.profiles import ProfileError, get_profile
 from cpinspect.casefiles.readers import ExtractFileError, read_extract
 from cpinspect.casefiles.redaction import SHAPE_ONLY
+from cpinspect.casefiles.sealed import SealedFileError
 from cpinspect.editing.versions import when_text
 from cpinspect.programmes import selectors as programme_selectors
 from cpinspect.programmes.models import Inspection, Status
@@ -103,9 +105,10 @@ def _require_audit_open(inspection) -> None:
         raise SampleRefused(AUDIT_CLOSED)
 
 
-def _extract_create(
-    *, inspection, user, data: bytes, profile_name: str, via: str, status, file_name: str
-):
+def _extract_create(*, inspection, user, data, profile_name: str, via: str, status, file_name: str):
+    """``data``: the file's bytes, or an upload received encrypted (``receiving``), whose
+    SHA-256 and size were taken as it arrived."""
+    receiving = getattr(data, "receiving", None)
     return Extract.objects.create(
         inspection=inspection,
         profile=profile_name[:100],
@@ -113,8 +116,8 @@ def _extract_create(
         imported_by=user,
         via=via,
         status=status,
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        file_bytes=len(data),
+        file_sha256=receiving.sha256 if receiving else hashlib.sha256(data).hexdigest(),
+        file_bytes=receiving.size if receiving else len(data),
     )
 
 
@@ -165,7 +168,7 @@ def extract_queue(
     *,
     inspection,
     user,
-    data: bytes,
+    data,
     profile_name: str,
     accept_rejections: bool = False,
     hold_for_confirmation: bool = True,
@@ -173,7 +176,9 @@ def extract_queue(
     file_name: str = "",
 ) -> Extract:
     """Queue ``data`` for the background worker (the web and the API): the file is stored
-    encrypted until the worker takes it. Returns the Extract in status ``queued``."""
+    encrypted until the worker takes it. ``data`` is bytes, or an upload already received
+    encrypted to disk (``receiving.SealedUpload``, the web and the API), which is then
+    kept for the Extract. Returns the Extract in status ``queued``."""
     from cpinspect.casefiles.tasks import run_queued_import
 
     _require_team(user, inspection)
@@ -188,7 +193,11 @@ def extract_queue(
         status=ExtractStatus.QUEUED,
         file_name=file_name,
     )
-    uploads.store(extract, data)
+    receiving = getattr(data, "receiving", None)
+    if receiving is not None:
+        receiving.adopt(extract)
+    else:
+        uploads.store(extract, data)
     # enqueue only once the Extract row is committed, so the worker always finds it
     transaction.on_commit(
         lambda: run_queued_import.enqueue(
@@ -197,13 +206,13 @@ def extract_queue(
             hold_for_confirmation=hold_for_confirmation,
         )
     )
-    log.info("extract %s queued (%s bytes)", extract.pk, len(data))
+    log.info("extract %s queued (%s bytes)", extract.pk, extract.file_bytes)
     return extract
 
 
 def extract_run(
     extract: Extract,
-    data: bytes,
+    data,
     *,
     accept_rejections: bool = False,
     hold_for_confirmation: bool = False,
@@ -217,6 +226,10 @@ def extract_run(
     caller has not accepted that: with ``hold_for_confirmation`` (web) the frame is kept but
     not used until ``extract_confirm``; otherwise (CLI) nothing lands and the status is
     ``refused`` (its report is kept). ``Extract.seconds`` is the whole run, to its last write.
+
+    ``data`` is bytes or a seekable binary stream (an upload decrypted as it is read). The
+    header is checked before any row is read, only the columns the profile knows are kept
+    in memory, and the run stops at ``conf.import_time_limit()`` (``deadline``).
     """
     inspection = extract.inspection
     _require_team(extract.imported_by, inspection)
@@ -224,7 +237,10 @@ def extract_run(
     Extract.objects.filter(pk=extract.pk).update(status=ExtractStatus.RUNNING)
     extract.status = ExtractStatus.RUNNING
 
+    deadline = Deadline()
+
     def step(label):
+        deadline(f"{STEP_WORDS.get(label, label)}")
         Extract.objects.filter(pk=extract.pk).update(stage=label)
         if progress:
             progress(label)
@@ -235,17 +251,24 @@ def extract_run(
         _require_open(inspection, ExtractFileError)  # the stage may have moved in the queue
         profile = get_profile(extract.profile)
         step("read")
-        loaded = read_extract(data, profile)
+        loaded = read_extract(
+            data,
+            profile,
+            on_header=lambda columns: _columns_used(columns, profile),
+            deadline=deadline,
+        )
         del data
-        columns = [c for c in loaded.table.columns if c != "_line"]
-        fit.header_fit(columns, profile)
         force = inspection.subject_force
         forces = list(Force.objects.values_list("name", flat=True))
         fit.force_mismatch(loaded.table, profile, force.name, forces)
         step("validate")
         councils = set(force.councils.values_list("code", flat=True))
         checked = validation.check(
-            loaded.table, profile, council_codes=councils, today=today or timezone.localdate()
+            loaded.table,
+            profile,
+            council_codes=councils,
+            today=today or timezone.localdate(),
+            columns=loaded.columns,
         )
         step("pseudonymise")
         file_name = checked.guard.file_name(extract.file_name) if extract.file_name else ""
@@ -264,7 +287,8 @@ def extract_run(
         del refs
         summary = frames.summary(frame)
         problems = numbered_problems(checked.problems)
-    except (ExtractFileError, ProfileError) as exc:
+        deadline("storing the outcome")
+    except (ExtractFileError, ProfileError, SealedFileError) as exc:
         _discard(fpath, vpath)
         Extract.objects.filter(pk=extract.pk).update(
             status=ExtractStatus.FAILED,
@@ -347,6 +371,23 @@ def extract_run(
         checked.rows_out_of_scope,
     )
     return extract
+
+
+STEP_WORDS = {
+    "read": "starting to read the file",
+    "validate": "starting to check the rows",
+    "pseudonymise": "starting to replace references with pseudonyms",
+    "write": "starting to write the sampling frame",
+}
+
+
+def _columns_used(columns: list[str], profile) -> list[str]:
+    """Check the header (before any row is read); the columns the profile uses, in the
+    file's order: the only ones kept in memory (the others are dropped, and listed)."""
+    fit.header_fit(columns, profile)
+    checked = {*profile.required_source_columns(), *(r["column"] for r in profile.out_of_scope)}
+    used = (profile.known_columns() - set(profile.drop)) | checked
+    return [c for c in columns if c in used]
 
 
 def numbered_problems(problems: pl.DataFrame) -> pl.DataFrame:

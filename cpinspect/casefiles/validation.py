@@ -128,11 +128,18 @@ def _out_of_scope_index(profile, present: set[str]) -> pl.Expr:
     return expr
 
 
-def check(table: pl.DataFrame, profile, *, council_codes: set[str], today: dt.date) -> Checked:
-    """Normalise ``table`` with ``profile`` and validate every row."""
-    columns = [c for c in table.columns if c != "_line"]
-    header = fit.header_fit(columns, profile)
-    present = set(columns)
+def check(
+    table: pl.DataFrame,
+    profile,
+    *,
+    council_codes: set[str],
+    today: dt.date,
+    columns: list[str] | None = None,
+) -> Checked:
+    """Normalise ``table`` with ``profile`` and validate every row. ``columns``: the file's
+    header, when the reader kept only some of its columns in ``table``."""
+    present = set(c for c in table.columns if c != "_line")
+    header = fit.header_fit(columns or [c for c in table.columns if c != "_line"], profile)
     cat_col = profile.source_column("category")
     reasons = [rule["reason"] for rule in profile.out_of_scope]
     repeats_index = len(reasons)

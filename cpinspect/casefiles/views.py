@@ -7,13 +7,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
-from cpinspect.casefiles import precision, report, sampling, selectors, services
+from cpinspect.casefiles import precision, receiving, report, sampling, selectors, services
 from cpinspect.casefiles.forms import DrawForm, RedrawForm, UnusableForm, UploadForm
 from cpinspect.casefiles.models import ExtractStatus
 from cpinspect.casefiles.schema import CATEGORY_LABELS, category_label
@@ -72,10 +75,30 @@ def extract_home(request, pk):
     return _home(request, selectors.case_inspection_for(request.user, pk))
 
 
+@csrf_exempt  # checked by _upload, once the body has been received (see ADR 0022)
 @login_required
 @require_POST
 def extract_upload(request, pk):
+    """The file is received encrypted to disk as it arrives (``receiving``), and only from
+    a member of the inspection's team (anyone else: 404 or 403 before the body is read);
+    over the size limit, 413."""
     inspection = selectors.case_inspection_for(request.user, pk)
+    if not access.can_manage_case_data(request.user, inspection):
+        raise PermissionDenied("Only the inspection's team works with its case files.")
+    try:
+        receiving.receive(request, inspection.pk)
+    except receiving.UploadTooLarge as refusal:
+        return render(
+            request,
+            "casefiles/upload_too_large.html",
+            {"inspection": inspection, "message": str(refusal)},
+            status=413,
+        )
+    return _upload(request, inspection)
+
+
+@csrf_protect
+def _upload(request, inspection):
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -86,7 +109,7 @@ def extract_upload(request, pk):
                 lambda: services.extract_queue(
                     inspection=inspection,
                     user=request.user,
-                    data=upload.read(),
+                    data=upload,
                     profile_name=form.cleaned_data["profile"],
                     hold_for_confirmation=True,
                     via="web",

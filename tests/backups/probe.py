@@ -90,9 +90,8 @@ def facts():
                 refs = frames.read_vault(stored.path, key=key, context=context)
                 ok = len(refs) == extract.rows_accepted
             else:
-                blob = stored.path.read_bytes()
-                data = pseudonymise.decrypt(blob, key, uploads._context(extract))
-                ok = hashlib.sha256(data).hexdigest() == extract.file_sha256
+                with uploads.open_upload(extract) as stream:
+                    ok = uploads.sha256_of(stream) == extract.file_sha256
             files.append({"extract": extract.pk, "kind": stored.kind, "ok": ok})
     return {"reports": reports, "encrypted": encrypted, "files": files}
 
