@@ -67,9 +67,10 @@ def test_lead_signs_in_and_sees_team_and_timeline(page, password):
         [LEAD_NAME, "Lead inspector"],
         ["Ira Inspector (demo)", "Inspector"],
         ["Ines Inspector (demo)", "Moderator"],
+        ["Mo Moderator (demo)", "Moderator"],
         ["Ana Analyst (demo)", "Analyst"],
     ]
-    expect(team.get_by_role("button", name=re.compile("^Remove"))).to_have_count(4)
+    expect(team.get_by_role("button", name=re.compile("^Remove"))).to_have_count(5)
     timeline = page.get_by_role("table", name="Status changes")
     changes = [(row[1], row[2], row[3]) for row in rows_of(timeline)]
     assert ("Planned to Notified", LEAD_NAME, "Demo data.") in changes

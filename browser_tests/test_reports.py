@@ -112,8 +112,10 @@ def test_report_page_is_accessible_to_its_lead(page_as):
     breadcrumbs = page.get_by_role("navigation", name="Breadcrumb")
     expect(breadcrumbs.get_by_role("link", name="Inspection")).to_be_visible()
     expect(page.get_by_role("heading", name="Factual accuracy comments")).to_be_visible()
-    # Staffordshire has no liaison officer in the demo, so no comment came back.
-    expect(page.get_by_text("No comments yet.")).to_be_visible()
+    # Staffordshire's liaison officer commented on the draft and the lead answered it.
+    comments = page.locator("main")
+    expect(comments).to_contain_text("date of its new missing persons policy (March)")
+    expect(comments).to_contain_text("Accepted: the report already gives the policy's date")
     assert_accessible(page, "report page (lead)")
 
 
