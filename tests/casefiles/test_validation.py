@@ -113,16 +113,17 @@ def test_derived_references(import_csv, tmp_path):
 
 def test_every_row_rejected_but_accepted_gives_an_empty_frame(import_csv, people):
     from cpinspect.casefiles import sampling, services
+    from cpinspect.casefiles.models import Sample
 
     data = HEADER + ",2026-01-07,online abuse,3,,,North\nX1,2026-01-07,nonsense,3,,,North\n"
     extract = import_csv(data.encode(), accept_rejections=True)
     assert extract.status == ExtractStatus.IMPORTED
     assert (extract.rows_accepted, extract.rows_rejected) == (0, 2)
     assert extract.summary.total == 0
-    sample = services.sample_draw(
-        extract=extract, user=people["lead"], design=sampling.Design(), seed=1
-    )
-    assert sample.total_size == 0
+    # a sample of nothing is refused rather than stored (issue 15: it hid the draw form)
+    with pytest.raises(services.SampleRefused, match="No case in the frame is left"):
+        services.sample_draw(extract=extract, user=people["lead"], design=sampling.Design(), seed=1)
+    assert not Sample.objects.filter(extract=extract).exists()
 
 
 def test_duplicates_by_hash_then_exactly(monkeypatch):
