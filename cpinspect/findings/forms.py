@@ -224,7 +224,7 @@ class ActionPlanSubmitForm(CreatesRecord):
     text = forms.CharField(
         label="The force's action plan",
         help_text="The plan itself, or a summary of it and where the full plan is held. "
-        "The inspection team is told it has arrived.",
+        "The inspection team sees it on the findings page.",
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Write the action plan, or a summary of it"},
     )
