@@ -4,8 +4,8 @@ each protected by ``findings.linked`` against what was public before it (issue 1
 
 Small tables (three themes by three grades, up to 81 cases an inspection) keep each example
 cheap. The default profile runs 120 examples (about 300 inspections) so the suite stays
-quick; ``CPINSPECT_DISCLOSURE_EXAMPLES=460``, which ``.ci/run`` sets, runs the full profile
-(more than 1,000 inspections; docs/performance.md has the run). Either way it prints how
+quick; ``CPINSPECT_DISCLOSURE_EXAMPLES=460`` runs the full profile (more than 1,000
+inspections, about 2 to 6 minutes more; docs/performance.md has the run). Either way it prints how
 many inspections, tables and [c] cells the attacker tried."""
 
 from __future__ import annotations
