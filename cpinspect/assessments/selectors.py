@@ -55,14 +55,14 @@ class TeamChoice:
         )
 
 
-def team_choices(user, inspection, *, excluding=None) -> list[TeamChoice]:
+def team_choices(user, inspection) -> list[TeamChoice]:
     """The team members who may examine or moderate (the lead may give them work), least
-    loaded first; ``excluding``: a user who cannot take it (the examiner, for a moderation)."""
+    loaded first."""
     if not access.is_inspection_lead(user, inspection):
         return []
     members = {}
     for m in inspection.team.select_related("user").order_by("user__full_name"):
-        if m.user_id != getattr(excluding, "pk", None) and access.can_examine(m.user, inspection):
+        if access.can_examine(m.user, inspection):
             members.setdefault(m.user_id, (m.user, []))[1].append(m.get_role_display().lower())
     audits = CaseAudit.objects.filter(inspection=inspection)
     examining = dict(audits.values_list("examiner").annotate(n=Count("pk")))

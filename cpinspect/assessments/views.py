@@ -106,6 +106,11 @@ def case_detail(request, pk, case_id):
     is_lead = access.is_inspection_lead(request.user, inspection)
     stored = selectors.assessments_of(audit)
     first_begun, moderation_begun = Kind.FIRST in stored, Kind.MODERATION in stored
+    others = [
+        c
+        for c in selectors.team_choices(request.user, inspection)
+        if c.user.pk != audit.examiner_id
+    ]
     return render(
         request,
         "assessments/case_detail.html",
@@ -121,16 +126,9 @@ def case_detail(request, pk, case_id):
             "unlocks": audit.unlocks.select_related("unlocked_by"),
             "hidden_first": Kind.FIRST not in visible and first_begun,
             "audit_closed": case_audit_closed(inspection),
-            "examiners": [
-                c
-                for c in selectors.team_choices(request.user, inspection)
-                if c.user.pk != audit.examiner_id
-            ]
-            if is_lead and not first_begun
-            else [],
-            "moderators": selectors.team_choices(request.user, inspection, excluding=audit.examiner)
-            if is_lead and not moderation_begun
-            else [],
+            # the same people for both: anyone but the examiner (never their own moderator)
+            "examiners": others if is_lead and not first_begun else [],
+            "moderators": others if is_lead and not moderation_begun else [],
         },
     )
 

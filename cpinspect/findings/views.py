@@ -61,24 +61,26 @@ def _form_page(request, inspection, form, *, title, submit, **extra):
     )
 
 
-def _done(request, inspection, message):
+def _done(request, inspection, message, then=None):
     messages.success(request, message)
-    return redirect("findings-inspection", pk=inspection.pk)
+    return redirect(then or reverse("findings-inspection", args=[inspection.pk]))
 
 
-def _save_or_show(request, inspection, form, save, *, done, fields=None, creates=False, **page):
-    """On a valid POST, ``save(cleaned_data)`` and back to the findings saying ``done``;
-    otherwise (or when the service refuses) the form page again, with the problems on it.
-    ``creates``: once per the form's one-time token (a second click finds the first's row).
-    A save refused because someone else saved first shows both versions (409)."""
+def _save_or_show(
+    request, inspection, form, save, *, done, fields=None, creates=False, then=None, **page
+):
+    """On a valid POST, ``save(cleaned_data)`` and back to the findings (or to ``then``)
+    saying ``done``; otherwise (or when the service refuses) the form page again, with the
+    problems on it. ``creates``: once per the form's one-time token (a second click finds the
+    first's row). A save refused because someone else saved first shows both versions (409)."""
     if request.method == "POST" and form.is_valid():
         try:
             if creates:
                 if create_once(request, form, lambda: save(form.cleaned_data)) is not None:
-                    return _done(request, inspection, done)
+                    return _done(request, inspection, done, then)
             else:
                 save(form.cleaned_data)
-                return _done(request, inspection, done)
+                return _done(request, inspection, done, then)
         except versions.StaleEdit as stale:
             show_stale(form, stale)
             page["stale"] = stale
@@ -679,7 +681,7 @@ def recommendation_progress(request, pk, recommendation_id):
     rec = selectors.recommendation_for(request.user, inspection, recommendation_id)
     access.require(access.can_send_force_updates(request.user, inspection), services.FORCE_ONLY)
     form = forms.RecommendationProgressForm(request.POST or None)
-    response = _save_or_show(
+    return _save_or_show(
         request,
         inspection,
         form,
@@ -694,10 +696,8 @@ def recommendation_progress(request, pk, recommendation_id):
         title="Report progress on a recommendation",
         submit="Send the progress",
         intro=f"Recommendation: {rec.text}",
+        then=reverse("findings-recommendation", args=[inspection.pk, rec.pk]),
     )
-    if response.status_code == 302:  # back to the recommendation, where the update now shows
-        return redirect("findings-recommendation", inspection.pk, rec.pk)
-    return response
 
 
 @login_required

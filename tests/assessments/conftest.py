@@ -21,11 +21,11 @@ def audit_env(tmp_path, monkeypatch):
     monkeypatch.setenv("CPINSPECT_EVIDENCE_KEYS", EVIDENCE_KEY)
 
 
-@pytest.fixture
-def sample(inspection, people):
+def draw_sample(inspection, user, *, size=21, seed=42):
+    """Import a synthetic extract for ``inspection`` and draw an equal-allocation sample."""
     extract = casefiles_services.extract_import(
         inspection=inspection,
-        user=people["lead"],
+        user=user,
         data=synthetic_csv(400, seed=11),
         profile_name="canonical",
         via="cli",
@@ -33,10 +33,15 @@ def sample(inspection, people):
     )
     return casefiles_services.sample_draw(
         extract=extract,
-        user=people["lead"],
-        design=sampling.Design(size=21, method="equal", minimum=1),
-        seed=42,
+        user=user,
+        design=sampling.Design(size=size, method="equal", minimum=1),
+        seed=seed,
     )
+
+
+@pytest.fixture
+def sample(inspection, people):
+    return draw_sample(inspection, people["lead"])
 
 
 @pytest.fixture
