@@ -1,7 +1,8 @@
 """Agreement between the first examiner's grade and the moderator's grade of the same case.
 
 Three figures, each with the number of cases behind it: percentage agreement (exact), Cohen's
-kappa with linear weights (statsmodels) and Krippendorff's alpha at the ordinal level (the
+kappa with linear weights (computed here: one formula, checked in the tests against
+statsmodels' ``cohens_kappa``) and Krippendorff's alpha at the ordinal level (the
 ``krippendorff`` package). Grades are ordinal: good < requires improvement < inadequate, so a
 disagreement of two steps counts more than one of one step.
 
@@ -20,7 +21,6 @@ from typing import Any
 
 import krippendorff
 import numpy as np
-from statsmodels.stats.inter_rater import cohens_kappa
 
 from cpinspect.assessments.questionsets import GRADES
 
@@ -48,6 +48,16 @@ def _index(grade: str) -> int:
         ) from None
 
 
+def linear_weighted_kappa(table: np.ndarray) -> float:
+    """Cohen's kappa of a k x k table with linear disagreement weights |i - j| / (k - 1):
+    1 - (weighted observed disagreement) / (weighted disagreement expected from the margins)."""
+    k = table.shape[0]
+    weights = np.abs(np.subtract.outer(np.arange(k), np.arange(k))) / (k - 1)
+    observed = table / table.sum()
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
+    return float(1 - (weights * observed).sum() / (weights * expected).sum())
+
+
 def agreement(pairs: Sequence[tuple[str, str]]) -> Agreement:
     """Agreement over (first examiner's grade, moderator's grade) pairs, one per case."""
     coded = [(_index(first), _index(moderated)) for first, moderated in pairs]
@@ -73,7 +83,7 @@ def agreement(pairs: Sequence[tuple[str, str]]) -> Agreement:
     table = np.zeros((len(GRADE_ORDER), len(GRADE_ORDER)))
     for first, moderated in coded:
         table[first, moderated] += 1
-    kappa = float(cohens_kappa(table, wt="linear", return_results=False))
+    kappa = linear_weighted_kappa(table)
     alpha = float(
         krippendorff.alpha(
             reliability_data=np.array(coded, dtype=float).T,  # one row per role
