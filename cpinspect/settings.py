@@ -1,5 +1,6 @@
 """One settings module; everything that differs between machines comes from the environment."""
 
+import json
 import os
 import warnings
 from datetime import timedelta
@@ -11,12 +12,61 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cpinspect import database
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
 
 def env_flag(name: str, default: bool = False) -> bool:
+    """A yes/no setting. Anything but the words above stops the start: a mistyped flag must
+    not silently read as off (issue 14)."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value: use one of "
+        f"{', '.join(sorted(TRUE_WORDS))} or {', '.join(sorted(FALSE_WORDS - {''}))}."
+    )
+
+
+def env_number(name: str, default, kind=int):
+    """A whole number (or, with kind=float, a number) setting, refused with its name if not."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise ImproperlyConfigured(f"{name}={value!r} is not {expected}.") from None
+
+
+def env_weights(name: str) -> dict:
+    """Priority weights as a JSON object, e.g. {"per_year_since_inspection": 5}."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return {}
+    try:
+        weights = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not JSON: {error}.") from None
+
+    def number(v) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    def weight(v) -> bool:
+        return number(v) or (isinstance(v, dict) and all(map(number, v.values())))
+
+    if not isinstance(weights, dict) or not all(map(weight, weights.values())):
+        raise ImproperlyConfigured(
+            f"{name} must be a JSON object of names to numbers (or to objects of numbers, "
+            'as for peel_grade), e.g. {"per_year_since_inspection": 5}.'
+        )
+    return weights
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,10 +75,12 @@ VAR_DIR = database.var_dir()
 DEBUG = env_flag("CPINSPECT_DEBUG")
 # Demo mode: demo users may sign in only when this is on (make demo turns it on).
 CPINSPECT_DEMO = env_flag("CPINSPECT_DEMO")
+# The test suite: local key files, no secret key needed (make test turns it on).
+CPINSPECT_TESTING = env_flag("CPINSPECT_TESTING")
 
 SECRET_KEY = os.environ.get("CPINSPECT_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not (DEBUG or CPINSPECT_DEMO or env_flag("CPINSPECT_TESTING")):
+    if not (DEBUG or CPINSPECT_DEMO or CPINSPECT_TESTING):
         raise ImproperlyConfigured(
             "CPINSPECT_SECRET_KEY is not set. Set it in the environment "
             "(or set CPINSPECT_DEMO=1 for a local demo)."
@@ -156,7 +208,7 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Sessions: an idle session ends after SESSION_COOKIE_AGE; a request renews it, at most once
 # every SESSION_RENEWAL_SECONDS (accounts.middleware.SessionRenewalMiddleware).
-SESSION_COOKIE_AGE = int(os.environ.get("CPINSPECT_SESSION_SECONDS", str(2 * 60 * 60)))
+SESSION_COOKIE_AGE = env_number("CPINSPECT_SESSION_SECONDS", 2 * 60 * 60)
 SESSION_RENEWAL_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -167,9 +219,7 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_FAILURE_VIEW = "cpinspect.web.errors.csrf_failure"  # inside the layout, with a way on
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind TLS (the default outside demo and tests) browsers are told to use HTTPS only.
-SECURE_HSTS_SECONDS = int(
-    os.environ.get("CPINSPECT_HSTS_SECONDS", "31536000" if SECURE_COOKIES else "0")
-)
+SECURE_HSTS_SECONDS = env_number("CPINSPECT_HSTS_SECONDS", 31536000 if SECURE_COOKIES else 0)
 SECURE_SSL_REDIRECT = env_flag("CPINSPECT_SSL_REDIRECT")
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("CPINSPECT_BEHIND_TLS_PROXY") else None
@@ -194,8 +244,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # django-axes: lock the account (not the address) after repeated failed sign-ins.
-AXES_FAILURE_LIMIT = int(os.environ.get("CPINSPECT_SIGNIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CPINSPECT_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_number("CPINSPECT_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_number("CPINSPECT_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # Accounts, not addresses, are locked: inspectors share office networks (docs/decisions).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -289,7 +339,9 @@ CPINSPECT_CONTACT_EMAIL = os.environ.get("CPINSPECT_CONTACT_EMAIL", "")
 CPINSPECT_BASE_URL = os.environ.get("CPINSPECT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Which submitted cases are re-examined blind (assessments.services.ModerationRule).
 CPINSPECT_MODERATION_RULE = {
-    "first_per_inspector": int(os.environ.get("CPINSPECT_MODERATE_FIRST", "3")),
-    "random_share": float(os.environ.get("CPINSPECT_MODERATE_SHARE", "0.10")),
-    "all_inadequate": os.environ.get("CPINSPECT_MODERATE_INADEQUATE", "1") == "1",
+    "first_per_inspector": env_number("CPINSPECT_MODERATE_FIRST", 3),
+    "random_share": env_number("CPINSPECT_MODERATE_SHARE", 0.10, float),
+    "all_inadequate": env_flag("CPINSPECT_MODERATE_INADEQUATE", default=True),
 }
+# Overrides of scheduling/priority_weights.yaml, as a JSON object (scheduling.priorities).
+CPINSPECT_PRIORITY_WEIGHTS = env_weights("CPINSPECT_PRIORITY_WEIGHTS")

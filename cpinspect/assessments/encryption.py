@@ -50,7 +50,7 @@ def configured_keys() -> str:
     value = os.environ.get(ENV, "").strip()
     if value:
         return value
-    if settings.CPINSPECT_DEMO or os.environ.get("CPINSPECT_TESTING") == "1" or settings.DEBUG:
+    if settings.CPINSPECT_DEMO or settings.CPINSPECT_TESTING or settings.DEBUG:
         return _local_keys()
     raise ImproperlyConfigured(
         f"{ENV} is not set: give one or more Fernet keys, newest first, comma-separated "

@@ -38,9 +38,7 @@ def local_evidence_keys() -> bool:
     unset (``encryption.configured_keys``): demo, tests and debug only."""
     from django.conf import settings
 
-    return bool(
-        settings.CPINSPECT_DEMO or os.environ.get("CPINSPECT_TESTING") == "1" or settings.DEBUG
-    )
+    return bool(settings.CPINSPECT_DEMO or settings.CPINSPECT_TESTING or settings.DEBUG)
 
 
 def for_backup() -> list[tuple[str, bytes]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from cpinspect.programmes.models import Inspection, InspectionType
 from cpinspect.registry.models import Force, PublishedGrade
@@ -31,7 +32,14 @@ VULNERABILITY = "How effective is the force at protecting from harm those who ar
 def load_weights() -> dict:
     with open(WEIGHTS_FILE, encoding="utf-8") as handle:
         weights = yaml.safe_load(handle)
-    weights.update(getattr(settings, "CPINSPECT_PRIORITY_WEIGHTS", {}) or {})
+    overrides = getattr(settings, "CPINSPECT_PRIORITY_WEIGHTS", {}) or {}
+    unknown = sorted(set(overrides) - set(weights))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"CPINSPECT_PRIORITY_WEIGHTS names {', '.join(unknown)}, which "
+            f"{WEIGHTS_FILE.name} does not have; it has {', '.join(sorted(weights))}."
+        )
+    weights.update(overrides)
     return weights
 
 

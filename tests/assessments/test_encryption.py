@@ -231,7 +231,7 @@ def test_a_bad_key_is_a_clear_error(monkeypatch, value):
 
 def test_no_key_outside_the_demo_and_the_tests_is_an_error(monkeypatch, settings):
     monkeypatch.delenv(encryption.ENV)
-    monkeypatch.setenv("CPINSPECT_TESTING", "0")
+    settings.CPINSPECT_TESTING = False
     settings.DEBUG = False
     settings.CPINSPECT_DEMO = False
     with pytest.raises(ImproperlyConfigured, match="CPINSPECT_EVIDENCE_KEYS is not set"):

@@ -84,7 +84,7 @@ def test_outside_demo_and_tests_the_evidence_keys_must_go_into_the_environment(
 ):
     settings.CPINSPECT_DEMO = False
     settings.DEBUG = False
-    monkeypatch.setenv("CPINSPECT_TESTING", "0")
+    settings.CPINSPECT_TESTING = False
     plan = keys.plan_restore({"keys/evidence.keys": b"k1"})
     assert plan.writes == {here / "evidence.keys": b"k1"}
     assert any("reads the evidence keys from CPINSPECT_EVIDENCE_KEYS only" in n for n in plan.notes)

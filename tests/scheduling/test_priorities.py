@@ -109,3 +109,15 @@ def test_welsh_force_is_not_applicable_for_english_statistics(db):
     r = reasons(fp)
     assert r["Ofsted judgements of the councils in the force area"] == ("not applicable (Wales)", 0)
     assert r["Latest PEEL grade"] == ("not available", 0)
+
+
+def test_the_priorities_page_names_no_file_or_setting(planning, client):
+    # issue 15: a planner read "cpinspect/scheduling/priority_weights.yaml" on this page
+    from django.urls import reverse
+
+    client.force_login(planning["people"]["analyst"])
+    page = client.get(reverse("plan-priorities", args=[planning["programme"].pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "The points each input earns are the service's settings" in text
+    assert "priority_weights.yaml" not in text and "CPINSPECT_" not in text
