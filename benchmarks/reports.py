@@ -2,7 +2,7 @@
 and a thematic report across 43 forces with 70 assessed cases each.
 
 Runs in a throwaway database (created, migrated, dropped), filled by bulk inserts
-(``cpinspect.reports.synthetic``), not through the web. Times only the report builds:
+(``testkit.graded_inspections``), not through the web. Times only the report builds:
 
 * ``force_pdf_seconds``: ``services.report_build`` of one force report (70 graded cases,
   findings), the median of warm runs (the first, cold run is reported apart);
@@ -134,7 +134,8 @@ def run(runs: int, profile: bool = False) -> dict:
 
     from cpinspect.programmes.models import Programme
     from cpinspect.registry.models import Force
-    from cpinspect.reports import rendering, services, synthetic
+    from cpinspect.reports import rendering, services
+    from testkit import graded_inspections as synthetic
 
     lead, planner = _people()
     programme = Programme.objects.create(

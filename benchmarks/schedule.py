@@ -1,6 +1,6 @@
 """Benchmark: solve a year's programme, then re-plan after one inspector's leave changes.
 
-A year of 26 fortnights, 43 forces and 40 inspectors (cpinspect.scheduling.synthetic), solved
+A year of 26 fortnights, 43 forces and 40 inspectors (testkit.schedule_year), solved
 with CP-SAT (2 workers, fixed seed, 30 s limit). Then one inspector on the plan gets leave over
 one of their fieldwork fortnights; the plan is re-solved keeping the published plan (10 s limit)
 and, for comparison, solved afresh. Prints JSON. Needs no database.
@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from cpinspect.scheduling.checker import check  # noqa: E402
 from cpinspect.scheduling.problem import plan_changes  # noqa: E402
 from cpinspect.scheduling.solver import SolveParams, solve  # noqa: E402
-from cpinspect.scheduling.synthetic import synthetic_year  # noqa: E402
+from testkit.schedule_year import synthetic_year  # noqa: E402
 
 
 def main():

@@ -114,8 +114,9 @@ def _published_reports():
     from cpinspect.accounts.models import Role, User
     from cpinspect.programmes.models import Programme
     from cpinspect.registry.models import Force
-    from cpinspect.reports import rendering, synthetic
+    from cpinspect.reports import rendering
     from cpinspect.reports.models import Report
+    from testkit import graded_inspections as synthetic
 
     lead = User.objects.create(
         email="lead@bench.invalid", full_name="Lead", role=Role.LEAD_INSPECTOR

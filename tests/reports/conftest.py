@@ -175,7 +175,7 @@ def reporting(inspection, people, graded_cases, findings):
 @pytest.fixture
 def quick_inspection(programme, people, reference):
     """Essex, in reporting, with 70 graded, signed-off cases made by bulk inserts (fast)."""
-    from cpinspect.reports import synthetic
+    from testkit import graded_inspections as synthetic
 
     inspection = synthetic.graded_inspection(
         programme=programme,
@@ -199,7 +199,7 @@ def quick_inspection(programme, people, reference):
 @pytest.fixture
 def quick_kent(programme, people, reference):
     """Kent, in reporting, with 70 graded cases; led by the other lead."""
-    from cpinspect.reports import synthetic
+    from testkit import graded_inspections as synthetic
 
     return synthetic.graded_inspection(
         programme=programme,

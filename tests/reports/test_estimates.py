@@ -16,7 +16,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from cpinspect.assessments.models import CaseAudit
 from cpinspect.casefiles.models import SampledCase
 from cpinspect.findings import stratified
-from cpinspect.reports import content, rendering, results, synthetic
+from cpinspect.reports import content, rendering, results
+from testkit import graded_inspections as synthetic
 from tests.reports.conftest import publish
 
 Z = 1.959963984540054

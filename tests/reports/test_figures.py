@@ -272,7 +272,7 @@ def test_a_change_is_published_only_where_both_reports_published_the_counts(
 ):
     import datetime as dt
 
-    from cpinspect.reports import synthetic
+    from testkit import graded_inspections as synthetic
 
     earlier = publish(quick_inspection, people)
     later_inspection = synthetic.graded_inspection(

@@ -20,7 +20,7 @@ from cpinspect.scheduling.problem import (
     travel_units,
 )
 from cpinspect.scheduling.solver import SolveParams, precheck, solve
-from cpinspect.scheduling.synthetic import synthetic_year
+from testkit.schedule_year import synthetic_year
 
 FAST = SolveParams(time_limit=10.0, workers=2, seed=3)
 

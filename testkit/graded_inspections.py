@@ -2,7 +2,7 @@
 for the benchmark: an extract, a sample, sampled cases with encrypted references, signed-off
 case audits with first examinations (and some moderations) carrying encrypted writing.
 
-Never used by the application itself; the tests build their cases through the services.
+Never used by the application itself; most tests build their cases through the services.
 """
 
 from __future__ import annotations
