@@ -1,6 +1,6 @@
 """Benchmark: the disclosure audit of a year's published set before one more publication.
 
-No database: the audit (``findings.linked``) is pure, and the report code only adds reading
+No database: the audit (``stats.linked``) is pure, and the report code only adds reading
 the stored snapshots and the case grades. Sets up (not timed per publication, but printed) a
 year as the reports would publish it, each protected against what was public before it:
 
@@ -27,7 +27,7 @@ import platform
 import random
 import time
 
-from cpinspect.findings import linked
+from cpinspect.stats import linked
 
 THEMES = (
     "domestic_abuse",

@@ -1,7 +1,7 @@
 """A reader who has everything published and the disclosure policy, and solves for every [c].
 
 Written from the published snapshots and the policy page alone (docs/disclosure-control.md),
-sharing no code with ``findings.disclosure``, ``findings.linked`` or
+sharing no code with ``stats.disclosure``, ``stats.linked`` or
 ``reports.disclosure_set``: its own unknowns, its own constraints, its own integer
 programmes (scipy's ``milp``, no node limit: exact answers).
 

@@ -2,7 +2,7 @@
 the PDF are rendered (docs/reports.md).
 
 Every figure comes from ``results.py`` and every table of counts of cases goes through
-``findings.disclosure`` before it enters the snapshot: the snapshot holds *published values*
+``stats.disclosure`` before it enters the snapshot: the snapshot holds *published values*
 only (a count or a marker such as ``[c]``), never a raw small count. Texts come from the
 findings (judgement grades, causes of concern, recommendations, areas for improvement); the
 working side (rationales, suggested grades, evidence, who decided) never enters it, nor does
@@ -20,7 +20,6 @@ from cpinspect.assessments import agreement as agreement_stats
 from cpinspect.assessments.models import Assessment, AssessmentStatus, CaseAudit, Grade, Kind
 from cpinspect.casefiles.models import Allocation, CaseStatus
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
-from cpinspect.findings import disclosure, statistics, stratified
 from cpinspect.findings.models import (
     AreaForImprovement,
     CauseOfConcern,
@@ -30,6 +29,7 @@ from cpinspect.findings.models import (
 )
 from cpinspect.reports import disclosure_set
 from cpinspect.reports import results as results_module
+from cpinspect.stats import disclosure, statistics, stratified
 
 SCHEMA = 1
 OVERALL_METHOD = (

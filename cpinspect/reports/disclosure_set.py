@@ -1,5 +1,5 @@
 """The published set a new report is linked to, and its results table's protection against
-all of it (``findings.linked``; ADR 0023, docs/disclosure-control.md).
+all of it (``stats.linked``; ADR 0023, docs/disclosure-control.md).
 
 A report's results table pools the cases of its *scope*: one inspection (a force report) or
 several (a thematic report). Every published or superseded report whose scope shares an
@@ -18,9 +18,9 @@ from django.db.models import Q
 
 from cpinspect.assessments.models import Grade
 from cpinspect.casefiles.schema import CATEGORY_SLUGS
-from cpinspect.findings import disclosure, linked
 from cpinspect.reports import results as results_module
 from cpinspect.reports.models import FINAL_STATUSES, Report, ReportKind
+from cpinspect.stats import disclosure, linked
 
 GRADE_KEYS = tuple(g for g, _ in Grade.choices)
 THEMES = tuple(CATEGORY_SLUGS)

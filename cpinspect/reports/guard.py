@@ -23,7 +23,7 @@ import re
 from cpinspect.assessments.models import Assessment, CaseAudit, Escalation
 from cpinspect.casefiles import pseudonymise
 from cpinspect.casefiles.models import SampledCase
-from cpinspect.findings.disclosure import _PSEUDONYM
+from cpinspect.stats.disclosure import _PSEUDONYM
 
 MIN_NOTE = 20  # shorter writing ("Yes", "See above") is too common to mean anything
 RUN_WORDS = 8  # a run of this many words of a note, found in a finding, is a quotation

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 
-from cpinspect.findings import disclosure, statistics
 from cpinspect.reports import selectors
+from cpinspect.stats import disclosure, statistics
 
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"

@@ -5,7 +5,7 @@ A case counts when its final grade is settled and the lead has signed it off; un
 never count. The population of each theme is the frame's size in that category after the
 sample's exclusions, so the intervals use the finite population correction.
 
-The All themes row is a stratified estimate (``findings.stratified``, ADR 0025): each theme
+The All themes row is a stratified estimate (``stats.stratified``, ADR 0025): each theme
 weighted by its frame size, because the draw gives every theme at least a minimum and so
 samples small themes at a higher rate. Without every theme's frame size it is the unweighted
 proportion of all the cases, with the plain Wilson interval."""
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from cpinspect.assessments.models import CaseAudit, Grade
 from cpinspect.casefiles.models import CaseStatus
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
-from cpinspect.findings import statistics, stratified
+from cpinspect.stats import statistics, stratified
 
 OVERALL = "overall"
 

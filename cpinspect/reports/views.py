@@ -14,13 +14,13 @@ from cpinspect.accounts import access
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.editing.forms import create_once
-from cpinspect.findings import disclosure
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Status
 from cpinspect.programmes.selectors import inspection_for
 from cpinspect.reports import content, guard, opendata, rendering, selectors, services
 from cpinspect.reports.forms import CommentForm, CorrectionForm, ResponseForm, ThematicForm
 from cpinspect.reports.models import ReportKind, ReportStatus
+from cpinspect.stats import disclosure
 
 
 def _log(request, report, action):

@@ -15,8 +15,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from cpinspect.assessments.models import CaseAudit
 from cpinspect.casefiles.models import SampledCase
-from cpinspect.findings import stratified
 from cpinspect.reports import content, rendering, results
+from cpinspect.stats import stratified
 from testkit import graded_inspections as synthetic
 from tests.reports.conftest import publish
 

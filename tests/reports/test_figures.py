@@ -12,8 +12,8 @@ from pypdf import PdfReader
 
 from cpinspect.assessments.models import Assessment
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
-from cpinspect.findings import linked
 from cpinspect.reports import rendering, services
+from cpinspect.stats import linked
 from tests.reports.conftest import publish
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +223,7 @@ def test_thematic_figures_pool_the_cases_of_the_chosen_inspections(
 def test_every_published_table_goes_through_disclosure_control(
     quick_inspection, quick_kent, people, monkeypatch
 ):
-    """Each report's results table is what ``findings.linked`` returned, protected against
+    """Each report's results table is what ``stats.linked`` returned, protected against
     everything public it is linked to (the thematic report against both force reports); no
     grade count from 1 to 5 is ever shown; the design figures (bases, the sample's lists, the
     cases per inspection) are shown as they are (ADR 0023)."""

@@ -34,7 +34,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cpinspect.findings import statistics
+from cpinspect.stats import statistics
 
 STRATIFIED = "stratified-wilson-fpc"
 CENSUS = statistics.CENSUS

@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import csr_array
 
-from cpinspect.findings.disclosure import CONFIDENTIAL, Policy
+from cpinspect.stats.disclosure import CONFIDENTIAL, Policy
 
 NODE_LIMIT = 20_000  # per integer programme; deterministic, unlike a time limit
 

@@ -9,8 +9,8 @@ import pytest
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
-from cpinspect.findings import statistics
-from cpinspect.findings.stratified import (
+from cpinspect.stats import statistics
+from cpinspect.stats.stratified import (
     StratifiedInterval,
     Stratum,
     sampling_fractions,

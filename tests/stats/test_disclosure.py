@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from cpinspect.findings import disclosure
-from cpinspect.findings.disclosure import Policy, Table, protect, protect_counts
+from cpinspect.stats import disclosure
+from cpinspect.stats.disclosure import Policy, Table, protect, protect_counts
 
 C = "[c]"
 SKIPPED = ("[x]", "[z]")

@@ -29,7 +29,7 @@ Not available cells (``None``, shown ``[x]``) and not applicable cells (``[z]``)
 nothing in the totals; a total with no available cell takes their marker.
 
 Protection here is for one table at a time. Tables that share cells (a thematic report and
-its force reports, two versions of a report) are protected together by ``findings.linked``.
+its force reports, two versions of a report) are protected together by ``stats.linked``.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ class ProtectedTable:
     grand_total: Published
     primary: frozenset[Position] = field(repr=False)
     secondary: frozenset[Position] = field(repr=False)
-    # rows whose every cell is [c], zeros included (findings.linked: a withheld breakdown)
+    # rows whose every cell is [c], zeros included (stats.linked: a withheld breakdown)
     withheld_rows: frozenset[int] = field(default=frozenset(), repr=False)
 
     def as_text_rows(

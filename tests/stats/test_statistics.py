@@ -11,7 +11,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from cpinspect.findings import statistics as stats
+from cpinspect.stats import statistics as stats
 
 GRID = [
     (x, n) for n in (1, 2, 5, 10, 37, 74, 374) for x in sorted({0, 1, n // 3, n // 2, n - 1, n})

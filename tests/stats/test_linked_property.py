@@ -1,6 +1,6 @@
 """Property: whatever the cases, the independent attacker recovers nothing the policy protects
 from a set of force reports, a thematic report across them and a correction of one of them,
-each protected by ``findings.linked`` against what was public before it (issue 13).
+each protected by ``stats.linked`` against what was public before it (issue 13).
 
 Small tables (three themes by three grades, up to 81 cases an inspection) keep each example
 cheap. The default profile runs 120 examples (about 300 inspections) so the suite stays
@@ -15,7 +15,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cpinspect.findings import linked
+from cpinspect.stats import linked
 from tests.disclosure_attacker import Publication, attack
 
 THEMES = ("cse", "custody", "online_abuse")
