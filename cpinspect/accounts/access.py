@@ -14,12 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from cpinspect.accounts.models import INSPECTORATE_ROLES, Role
-from cpinspect.programmes.models import Status
+from cpinspect.programmes.models import Status, TeamRole
+from cpinspect.reports.models import FINAL_STATUSES, ReportKind, ReportStatus
 
 # Statuses in which an inspection is known to the force (it has been notified).
 KNOWN_TO_FORCE = [s for s in Status.values if s != Status.PLANNED]
 PUBLIC_STATUSES = [Status.PUBLISHED, Status.FOLLOW_UP, Status.CLOSED]
-CASE_DATA_TEAM_ROLES = {"lead", "inspector", "moderator", "analyst", "partner"}
+CASE_DATA_TEAM_ROLES = set(TeamRole)  # every place on the team
+# Places on the team that examine or moderate cases (everyone but the analyst).
+EXAMINING_ROLES = CASE_DATA_TEAM_ROLES - {TeamRole.ANALYST}
 
 
 def is_signed_in(user) -> bool:
@@ -68,7 +71,7 @@ def can_see_team(user, inspection) -> bool:
 
 
 def can_manage_team(user, inspection) -> bool:
-    return has_role(user, Role.PROGRAMME_MANAGER) or "lead" in team_roles(user, inspection)
+    return has_role(user, Role.PROGRAMME_MANAGER) or TeamRole.LEAD in team_roles(user, inspection)
 
 
 def can_plan_programmes(user) -> bool:
@@ -83,7 +86,7 @@ def can_browse_audit_trail(user) -> bool:
 ACTOR_TESTS = {
     "programme_manager": lambda user, inspection: has_role(user, Role.PROGRAMME_MANAGER),
     "inspection_lead": lambda user, inspection: (
-        has_role(user, Role.LEAD_INSPECTOR) and "lead" in team_roles(user, inspection)
+        has_role(user, Role.LEAD_INSPECTOR) and TeamRole.LEAD in team_roles(user, inspection)
     ),
 }
 
@@ -152,12 +155,12 @@ def can_fetch_calendar_of(user, person) -> bool:
 
 
 def is_inspection_lead(user, inspection) -> bool:
-    return can_see_case_data(user, inspection) and "lead" in team_roles(user, inspection)
+    return can_see_case_data(user, inspection) and TeamRole.LEAD in team_roles(user, inspection)
 
 
 def can_examine(user, inspection) -> bool:
     """Be allocated cases or moderations (not analysts: they read, they do not grade)."""
-    return bool(team_roles(user, inspection) & {"lead", "inspector", "moderator", "partner"})
+    return bool(team_roles(user, inspection) & EXAMINING_ROLES)
 
 
 def can_write_assessment(user, assessment) -> bool:
@@ -224,7 +227,7 @@ def can_edit_findings(user, inspection) -> bool:
 
 
 def can_decide_judgements(user, inspection) -> bool:
-    return has_role(user, Role.LEAD_INSPECTOR) and "lead" in team_roles(user, inspection)
+    return has_role(user, Role.LEAD_INSPECTOR) and TeamRole.LEAD in team_roles(user, inspection)
 
 
 def can_track_findings(user, inspection) -> bool:
@@ -276,18 +279,18 @@ def recommendation_filter(user) -> Q | None:
 
 
 def can_see_report(user, report) -> bool:
-    if report.status in ("published", "superseded"):
+    if report.status in FINAL_STATUSES:
         return True
     if not is_signed_in(user):
         return False
-    if report.kind == "thematic":
+    if report.kind == ReportKind.THEMATIC:
         return user.role in INSPECTORATE_ROLES
     inspection = report.inspection
     if user.role in INSPECTORATE_ROLES or team_roles(user, inspection):
         return True
     return (
         user.role == Role.FORCE_LIAISON
-        and report.status == "factual_accuracy"
+        and report.status == ReportStatus.FACTUAL_ACCURACY
         and _of_own_force(user, inspection)
     )
 
@@ -304,8 +307,8 @@ def can_see_report_comments(user, report) -> bool:
 
 def can_comment_on_report(user, report) -> bool:
     return (
-        report.kind == "force"
-        and report.status == "factual_accuracy"
+        report.kind == ReportKind.FORCE
+        and report.status == ReportStatus.FACTUAL_ACCURACY
         and has_role(user, Role.FORCE_LIAISON)
         and _of_own_force(user, report.inspection)
     )
@@ -313,11 +316,13 @@ def can_comment_on_report(user, report) -> bool:
 
 def can_answer_report_comments(user, report) -> bool:
     """The inspectorate's answer to each factual accuracy comment: the inspection's lead."""
-    return report.kind == "force" and is_inspection_lead(user, report.inspection)
+    return report.kind == ReportKind.FORCE and is_inspection_lead(user, report.inspection)
 
 
 def can_build_report(user, inspection) -> bool:
-    return is_signed_in(user) and bool(team_roles(user, inspection) & {"lead", "analyst"})
+    return is_signed_in(user) and bool(
+        team_roles(user, inspection) & {TeamRole.LEAD, TeamRole.ANALYST}
+    )
 
 
 def can_send_report_for_check(user, inspection) -> bool:
@@ -325,7 +330,7 @@ def can_send_report_for_check(user, inspection) -> bool:
 
 
 def can_publish_report(user, report) -> bool:
-    if report.kind == "thematic":
+    if report.kind == ReportKind.THEMATIC:
         return has_role(user, Role.PROGRAMME_MANAGER)
     from cpinspect.programmes import lifecycle
 
@@ -343,7 +348,7 @@ def can_build_thematic(user) -> bool:
 
 def report_filter(user) -> Q:
     """A filter on Report for the versions ``user`` may list (as ``can_see_report``)."""
-    public = Q(status__in=["published", "superseded"])
+    public = Q(status__in=FINAL_STATUSES)
     if not is_signed_in(user):
         return public
     if user.role in INSPECTORATE_ROLES:
