@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from cpinspect.accounts.models import INSPECTORATE_ROLES, Role
-from cpinspect.programmes.models import Status, TeamRole
+from cpinspect.programmes.models import Status, TeamRole, in_force_area
 from cpinspect.reports.models import FINAL_STATUSES, ReportKind, ReportStatus
 
 # Statuses in which an inspection is known to the force (it has been notified).
@@ -42,9 +42,7 @@ def inspection_filter(user) -> Q | None:
     if user.role == Role.PARTNER_INSPECTOR:
         return Q(team__user=user)
     if user.role == Role.FORCE_LIAISON:
-        return (Q(force_id=user.force_id) | Q(council__force_id=user.force_id)) & Q(
-            status__in=KNOWN_TO_FORCE
-        )
+        return in_force_area(user.force_id) & Q(status__in=KNOWN_TO_FORCE)
     return None
 
 
@@ -259,9 +257,9 @@ def recommendation_filter(user) -> Q | None:
     if user.role == Role.PARTNER_INSPECTOR:
         return Q(inspection__team__user=user)
     if user.role == Role.FORCE_LIAISON:
-        return (
-            Q(inspection__force_id=user.force_id) | Q(inspection__council__force_id=user.force_id)
-        ) & Q(inspection__status__in=PUBLIC_STATUSES)
+        return in_force_area(user.force_id, through="inspection__") & Q(
+            inspection__status__in=PUBLIC_STATUSES
+        )
     return None
 
 
@@ -298,7 +296,7 @@ def can_see_report(user, report) -> bool:
 def can_see_report_comments(user, report) -> bool:
     """The factual accuracy comments: the team, inspectorate staff, and the liaison officer
     who may see the report (their own force's comments); never the public."""
-    if report.kind != "force" or not is_signed_in(user):
+    if report.kind != ReportKind.FORCE or not is_signed_in(user):
         return False
     if user.role == Role.FORCE_LIAISON:
         return can_see_report(user, report) and _of_own_force(user, report.inspection)
@@ -354,8 +352,8 @@ def report_filter(user) -> Q:
     if user.role in INSPECTORATE_ROLES:
         return Q()
     if user.role == Role.PARTNER_INSPECTOR:
-        return public | Q(kind="force", inspection__team__user=user)
+        return public | Q(kind=ReportKind.FORCE, inspection__team__user=user)
     if user.role == Role.FORCE_LIAISON and user.force_id is not None:
-        own = Q(inspection__force_id=user.force_id) | Q(inspection__council__force_id=user.force_id)
-        return public | (Q(kind="force", status="factual_accuracy") & own)
+        own = in_force_area(user.force_id, through="inspection__")
+        return public | (Q(kind=ReportKind.FORCE, status=ReportStatus.FACTUAL_ACCURACY) & own)
     return public

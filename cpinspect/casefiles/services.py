@@ -506,9 +506,9 @@ def examined_force_pseudonyms(inspection) -> set[str]:
 
 
 def models_q_force(force):
-    from django.db.models import Q
+    from cpinspect.programmes.models import in_force_area
 
-    return Q(sample__inspection__force=force) | Q(sample__inspection__council__force=force)
+    return in_force_area(force, through="sample__inspection__")
 
 
 def sample_in_use(inspection) -> Sample | None:

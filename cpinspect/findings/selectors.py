@@ -7,7 +7,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from cpinspect.findings.models import (
     Recommendation,
     Topic,
 )
-from cpinspect.programmes.models import Status, StatusChange
+from cpinspect.programmes.models import Status, StatusChange, in_force_area
 from cpinspect.programmes.selectors import inspection_for
 from cpinspect.registry.models import SCALE_GRADES, Grade
 from cpinspect.registry.reference_data import scale_for_year
@@ -279,7 +279,7 @@ def recommendations_board(
     rows = Recommendation.objects.filter(rule).filter(inspection__status__in=access.PUBLIC_STATUSES)
     rows = rows.filter(status=status) if status else rows.filter(status__in=OPEN_STATUSES)
     if force is not None:
-        rows = rows.filter(Q(inspection__force=force) | Q(inspection__council__force=force))
+        rows = rows.filter(in_force_area(force, through="inspection__"))
     return (
         rows.annotate(
             overdue=Case(
@@ -310,7 +310,7 @@ def open_causes_of_concern_count(force) -> int:
     """Causes of concern in the force's published reports with a recommendation still open."""
     return (
         CauseOfConcern.objects.filter(
-            Q(inspection__force=force) | Q(inspection__council__force=force),
+            in_force_area(force, through="inspection__"),
             inspection__status__in=access.PUBLIC_STATUSES,
             recommendations__status__in=OPEN_STATUSES,
         )
@@ -322,7 +322,7 @@ def open_causes_of_concern_count(force) -> int:
 def overdue_recommendations_count(force, as_of: date) -> int:
     """Open recommendations of the force's published reports due before ``as_of``."""
     return Recommendation.objects.filter(
-        Q(inspection__force=force) | Q(inspection__council__force=force),
+        in_force_area(force, through="inspection__"),
         inspection__status__in=access.PUBLIC_STATUSES,
         status__in=OPEN_STATUSES,
         due_on__lt=as_of,

@@ -71,6 +71,16 @@ class Programme(Versioned):
         return self.name
 
 
+def in_force_area(force, through: str = "") -> models.Q:
+    """Inspections of this force, directly or through one of its councils (a joint inspection
+    is of a council in a force area). ``through`` is the path from another model, such as
+    ``"inspection__"``; ``force`` is a Force or its primary key."""
+    force_id = getattr(force, "pk", force)
+    return models.Q(**{f"{through}force_id": force_id}) | models.Q(
+        **{f"{through}council__force_id": force_id}
+    )
+
+
 @track_changes()
 class Inspection(Versioned):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="inspections")

@@ -1,10 +1,9 @@
 """Reads of inspections, always scoped to what the requesting user may see."""
 
-from django.db.models import Q
 from django.http import Http404
 
 from cpinspect.accounts import access
-from cpinspect.programmes.models import Inspection, TeamRole
+from cpinspect.programmes.models import Inspection, TeamRole, in_force_area
 
 
 def _base():
@@ -33,14 +32,10 @@ def my_inspections(user):
     return inspections_visible_to(user).filter(team__user=user).distinct()
 
 
-def _in_force_area(force):
-    return Q(force=force) | Q(council__force=force)
-
-
 def inspections_of_force_for(user, force):
     """Inspections in the force's area: the published ones for anyone, and, for a signed-in
     user, whatever else they may see."""
-    in_area = _base().filter(_in_force_area(force))
+    in_area = _base().filter(in_force_area(force))
     published = in_area.filter(access.public_inspection_filter())
     visible = access.inspection_filter(user)
     if visible is None:
