@@ -87,6 +87,16 @@ def _errors_of(invalid: services.AssessmentInvalid) -> dict:
     return errors
 
 
+def _target(section, draft, qid) -> str:
+    """Where an error's link goes: the evidence note when the answer needs one and it is
+    missing, else the question's first field."""
+    question = next((q for q in section.questions if q.id == qid), None)
+    value = draft.answers.get(qid, "")
+    if question and value in question.evidence_required_when and not draft.notes.get(qid):
+        return f"note-{qid}"
+    return f"answer-{qid}"
+
+
 def _render_section(request, context, section, draft, errors=None, status=200):
     errors = errors or {}
     rows = [
@@ -103,7 +113,15 @@ def _render_section(request, context, section, draft, errors=None, status=200):
             "question_rows": section_rows_html(rows, context["readonly"]),
             "draft": draft,
             "errors": errors,
-            "error_list": [(q, errors[q]) for q in order if q in errors and q in ids],
+            "error_list": [
+                (_target(section, draft, q), errors[q]) for q in order if q in errors and q in ids
+            ],
+            # opened from check your answers: "Save and continue" goes back there
+            "back_to_check": bool(
+                request.POST.get("back_to_check")
+                or request.GET.get("check")
+                or request.GET.get("change")
+            ),
             "holds_rationale": sections.holds_rationale(section),
             "action_url": _section_url(context, section.id),
             "tasks_url": _tasks_url(context),
@@ -175,6 +193,8 @@ def section_form(request, pk, case_id, section_id):
         context["assessment"] = saved
         context["saved_incomplete"] = True
         return _render_section(request, context, section, draft, mine, status=400)
+    if request.POST.get("back_to_check"):
+        return redirect(_check_url(context))
     following = sections.next_section_id(qs, facts, section.id)
     return redirect(_section_url(context, following) if following else _check_url(context))
 
@@ -222,7 +242,9 @@ def check_answers(request, pk, case_id):
             }
         )
         order = [q.id for q in section.questions] + ["rationale"]
-        error_list += [(f"{url}?check=1#answer-{q}", errors[q]) for q in order if q in errors]
+        error_list += [
+            (f"{url}?check=1#{_target(section, draft, q)}", errors[q]) for q in order if q in errors
+        ]
     if "version" in errors:
         error_list.append(("#submit", errors["version"]))
     context.update({"summary": summary, "error_list": error_list, "errors": errors})
