@@ -244,6 +244,14 @@ def _build_demo(password: str | None) -> dict[str, str]:
                 add_demo_extract(inspection, lead, rows=1500, seed=2015)
             continue
         _advance(inspection, target, users)
+        if target == Status.FIELDWORK and joint:
+            # The joint inspection's case files, allocated: the team's examiner is the partner
+            # inspector (ADR 0028), so the demo's partner has cases to examine.
+            from cpinspect.assessments import services as audit_services
+
+            with pghistory.context(user=users["lead"].pk, source="demo"):
+                add_demo_extract(inspection, users["lead"], rows=600, seed=2034)
+                audit_services.cases_allocate(inspection=inspection, user=users["lead"])
         if target == Status.FIELDWORK and kind == InspectionType.CHILD_PROTECTION:
             # Fieldwork starts from an imported (synthetic) extract and a drawn sample.
             with pghistory.context(user=users["lead"].pk, source="demo"):
