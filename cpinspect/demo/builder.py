@@ -4,7 +4,9 @@ Two inspections have a case-file audit (``assessments.demo``): Essex, in fieldwo
 under way; Staffordshire finished its fieldwork (every case examined, moderated where the rule
 picked it, resolved and signed off) before moving on to moderation and reporting. The
 Staffordshire fieldwork is done by ``finish_demo_fieldwork()``, after the year's plan is solved
-(see there why); its report is published and then corrected (two versions).
+(see there why); its report is published and then corrected (two versions). The Thurrock
+joint inspection, in fieldwork, has its case files drawn and allocated to its partner
+inspector, with nothing examined yet.
 
 Everything here is fictional and marked as demo data. Running it again changes nothing but the
 demo users' passwords (which are printed, so that whoever runs the demo can sign in).
