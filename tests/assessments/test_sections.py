@@ -218,3 +218,28 @@ def test_submit_from_check_answers_refuses_an_already_submitted_case(client, peo
     client.force_login(people["inspector"])
     page = client.get(_case_url("assessments-check", mine)).content.decode()
     assert "Submit the assessment" not in page and ">Change<" not in page
+
+
+def test_a_missing_evidence_note_links_to_the_note_and_change_returns_to_check(
+    client, people, mine
+):
+    client.force_login(people["inspector"])
+    first = _asked(mine)[0]
+    url = _case_url("assessments-section", mine, first.id)
+    draft = complete_draft(mine)
+    data = _section_data(draft, first, 1)
+    data["answer-child_seen"] = "partly"  # needs an evidence note (core.yaml)
+    data.pop("note-child_seen", None)
+    response = client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 400 and 'href="#note-child_seen"' in page
+    assert re.search(r'<details[^>]*id="note-child_seen-details" open', page)
+    # opened from check your answers ("Change"): saving goes back there, not to the next section
+    page = client.get(url + "?change=1").content.decode()
+    assert 'name="back_to_check" value="1"' in page
+    data |= {"version": 2, "note-child_seen": "Seen at school only.", "back_to_check": "1"}
+    response = client.post(url, data)
+    assert response.status_code == 302 and response.url == _case_url("assessments-check", mine)
+    assert Assessment.objects.get(audit=mine).writing["notes"]["child_seen"] == (
+        "Seen at school only."
+    )
