@@ -109,6 +109,9 @@ def test_inspector_completes_an_assessment_and_the_lead_sees_moderation(page_as)
     case = unstarted.first.get_by_role("link", name=re.compile(r"^Case \d+$")).inner_text()
     case_id = case.removeprefix("Case ")
     worklist.get_by_role("link", name=f"Start case {case_id}", exact=True).click()
+    # the sections' task list (ADR 0031); this test keeps to the one-page form and its autosave
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Examine case {case_id}")
+    page.get_by_role("link", name="See every question on one page").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Examine case {case_id}")
     assert duplicate_ids(page) == []
     assert_accessible(page, "assessment form (inspector)")

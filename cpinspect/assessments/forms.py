@@ -76,3 +76,10 @@ def question_rows_html(sections: list[dict], readonly: bool) -> str:
     """The form's questions as HTML (``jinja2/assessments/question_rows.html``, autoescaped)."""
     template = engines["jinja2"].get_template("assessments/question_rows.html")
     return mark_safe(template.render({"sections": sections, "readonly": readonly}))  # noqa: S308
+
+
+def section_rows_html(sections: list[dict], readonly: bool) -> str:
+    """One section's questions (``jinja2/assessments/section_rows.html``): the evidence note
+    folded away until it applies (ADR 0031)."""
+    template = engines["jinja2"].get_template("assessments/section_rows.html")
+    return mark_safe(template.render({"sections": sections, "readonly": readonly}))  # noqa: S308

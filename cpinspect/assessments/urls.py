@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cpinspect.assessments import views
+from cpinspect.assessments import section_views, views
 
 P = "inspections/<int:pk>/fieldwork/"
 CASE = P + "cases/<int:case_id>/"
@@ -18,6 +18,13 @@ urlpatterns = [
     ),
     path(CASE, views.case_detail, name="assessments-case"),
     path(CASE + "assess/", views.assessment_form, name="assessments-assess"),
+    path(CASE + "examine/", section_views.task_list, name="assessments-tasks"),
+    path(CASE + "examine/check/", section_views.check_answers, name="assessments-check"),
+    path(
+        CASE + "examine/<slug:section_id>/",
+        section_views.section_form,
+        name="assessments-section",
+    ),
     path(CASE + "escalate/", views.escalate, name="assessments-escalate"),
     path(CASE + "<slug:action>/", views.case_action, name="assessments-case-action"),
 ]

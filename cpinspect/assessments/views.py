@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -164,6 +165,8 @@ def assessment_form(request, pk, case_id):
         "audit_closed": case_audit_closed(inspection),
     }
     if request.method != "POST":
+        if not request.GET.get("all"):  # the sections are the way in (ADR 0031)
+            return redirect("assessments-tasks", pk=inspection.pk, case_id=audit.case_id)
         return _render_form(request, context, _stored_draft(assessment))
     draft = draft_from_post(request.POST, qs)
     submit = request.POST.get("action") == "submit"
@@ -209,7 +212,8 @@ def assessment_form(request, pk, case_id):
         messages.success(request, "Assessment submitted.")
         return redirect("assessments-worklist", pk=inspection.pk)
     messages.success(request, "Draft saved.")
-    return redirect("assessments-assess", pk=inspection.pk, case_id=audit.case_id)
+    one_page = reverse("assessments-assess", args=[inspection.pk, audit.case_id])
+    return redirect(one_page + "?all=1")
 
 
 def _stored_draft(assessment) -> services.Draft:
@@ -254,10 +258,19 @@ def escalate(request, pk, case_id):
                 audit=audit, user=request.user, concern=request.POST.get("concern", "")
             ),
         )
-    except services.AuditRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "Escalation recorded; the lead inspector has been told.")
+    except services.AuditRefused as refusal:  # on its own page, in a GOV.UK error summary
+        return render(
+            request,
+            "assessments/escalate.html",
+            {
+                "inspection": inspection,
+                "audit": audit,
+                "error": str(refusal),
+                "submission": submissions.new_key(),
+            },
+            status=400,
+        )
+    messages.success(request, "Escalation recorded; the lead inspector has been told.")
     return _back_to_case(inspection, audit)
 
 

@@ -4,7 +4,9 @@ Two inspections have a case-file audit (``assessments.demo``): Essex, in fieldwo
 under way; Staffordshire finished its fieldwork (every case examined, moderated where the rule
 picked it, resolved and signed off) before moving on to moderation and reporting. The
 Staffordshire fieldwork is done by ``finish_demo_fieldwork()``, after the year's plan is solved
-(see there why); its report is published and then corrected (two versions).
+(see there why); its report is published and then corrected (two versions). The Thurrock
+joint inspection, in fieldwork, has its case files drawn and allocated to its partner
+inspector, with nothing examined yet.
 
 Everything here is fictional and marked as demo data. Running it again changes nothing but the
 demo users' passwords (which are printed, so that whoever runs the demo can sign in).
@@ -244,6 +246,14 @@ def _build_demo(password: str | None) -> dict[str, str]:
                 add_demo_extract(inspection, lead, rows=1500, seed=2015)
             continue
         _advance(inspection, target, users)
+        if target == Status.FIELDWORK and joint:
+            # The joint inspection's case files, allocated: the team's examiner is the partner
+            # inspector (ADR 0028), so the demo's partner has cases to examine.
+            from cpinspect.assessments import services as audit_services
+
+            with pghistory.context(user=users["lead"].pk, source="demo"):
+                add_demo_extract(inspection, users["lead"], rows=600, seed=2034)
+                audit_services.cases_allocate(inspection=inspection, user=users["lead"])
         if target == Status.FIELDWORK and kind == InspectionType.CHILD_PROTECTION:
             # Fieldwork starts from an imported (synthetic) extract and a drawn sample.
             with pghistory.context(user=users["lead"].pk, source="demo"):

@@ -298,16 +298,65 @@ FIELDWORK_MATRIX = [
     (
         "fieldwork: assessment form",
         "get",
-        _case("draft", "assessments-assess"),
+        lambda f: _case("draft", "assessments-assess")(f) + "?all=1",  # the one-page form
         team(302, inspector=200),  # the rest of the team is sent back to the case
         None,
     ),
     (
         "fieldwork: blind moderation form",
         "get",
-        _case("blind", "assessments-assess"),
+        lambda f: _case("blind", "assessments-assess")(f) + "?all=1",
         team(302, inspector=200, moderator=200),
         None,
+    ),
+    # the assessment in sections (ADR 0031): the same people as the one-page form
+    (
+        "fieldwork: assessment sections",
+        "get",
+        _case("draft", "assessments-tasks"),
+        team(302, inspector=200),
+        None,
+    ),
+    (
+        "fieldwork: blind moderation sections",
+        "get",
+        _case("blind", "assessments-tasks"),
+        team(302, inspector=200, moderator=200),
+        None,
+    ),
+    (
+        "fieldwork: assessment section",
+        "get",
+        lambda f: reverse(
+            "assessments-section",
+            args=[f["inspection"].pk, f["draft"].case_id, "initial_response"],
+        ),
+        team(302, inspector=200),
+        None,
+    ),
+    (
+        "fieldwork: save a section (POST)",
+        "post",
+        lambda f: reverse(
+            "assessments-section",
+            args=[f["inspection"].pk, f["draft"].case_id, "initial_response"],
+        ),
+        team(302),  # saved for the inspector; refused with a message for the rest
+        lambda f: {"version": 1, "action": "later", "answer-child_seen": "yes"},
+    ),
+    (
+        "fieldwork: check answers",
+        "get",
+        _case("draft", "assessments-check"),
+        team(302, inspector=200),
+        None,
+    ),
+    (
+        "fieldwork: submit from check answers (POST)",
+        "post",
+        _case("draft", "assessments-check"),
+        team(302, inspector=400),  # the inspector's draft is incomplete: errors on the page
+        lambda f: {"version": 1},
     ),
     (
         "fieldwork: save a draft (POST)",

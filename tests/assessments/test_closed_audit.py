@@ -196,7 +196,7 @@ def test_after_publication_no_page_writes_the_audit(client, inspection, people, 
     before = _snapshot(inspection)
     drafted, picked = published["drafted"], published["picked"]
     client.force_login(people["inspector"])
-    url = reverse("assessments-assess", args=[inspection.pk, drafted.case_id])
+    url = reverse("assessments-assess", args=[inspection.pk, drafted.case_id]) + "?all=1"
     for action in ("save", "submit"):
         response = client.post(
             url, _form(complete_draft(drafted, "inadequate"), published["draft"].version, action)
@@ -214,6 +214,7 @@ def test_after_publication_no_page_writes_the_audit(client, inspection, people, 
     assert "Submit the assessment" not in page.content.decode()
     assert "The case-file audit is closed" in page.content.decode()
     never = reverse("assessments-assess", args=[inspection.pk, published["untouched"].case_id])
+    never += "?all=1"  # the one-page form (the sections are tested in test_sections.py)
     look = client.get(never)  # never opened: read only, and no row made for a look (ADR 0018)
     assert look.status_code == 200
     assert "Submit the assessment" not in look.content.decode()

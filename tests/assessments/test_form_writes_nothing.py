@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _form_url(inspection, audit):
-    return reverse("assessments-assess", args=[inspection.pk, audit.case_id])
+    return reverse("assessments-assess", args=[inspection.pk, audit.case_id]) + "?all=1"
 
 
 def _api_url(inspection, audit):
@@ -36,6 +36,14 @@ def test_opening_the_form_or_the_api_writes_no_assessment(client, inspection, pe
     before = _changes()
     page = client.get(_form_url(inspection, mine))
     assert page.status_code == 200 and 'name="version" value="1"' in page.content.decode()
+    # the sections, too (ADR 0031): the task list, a section and check your answers
+    args = [inspection.pk, mine.case_id]
+    for url in (
+        reverse("assessments-tasks", args=args),
+        reverse("assessments-section", args=[*args, "initial_response"]),
+        reverse("assessments-check", args=args),
+    ):
+        assert client.get(url).status_code == 200, url
     body = client.get(_api_url(inspection, mine)).json()
     assert (body["id"], body["version"], body["status"]) == (None, 1, "draft")
     assert Assessment.objects.filter(audit=mine).count() == 0

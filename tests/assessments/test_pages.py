@@ -34,7 +34,7 @@ def test_a_whole_assessment_through_the_pages(client, inspection, people, alloca
     page = client.get(_url("assessments-worklist", inspection)).content.decode()
     assert f"Case {audit.case_id}" in page and "Start" in page
     form_url = _url("assessments-assess", inspection, audit)
-    page = client.get(form_url).content.decode()
+    page = client.get(form_url + "?all=1").content.decode()  # the one-page form, kept
     assert "Was the child seen and spoken to?" in page and 'name="version" value="1"' in page
     draft = complete_draft(audit, "requires_improvement")
     # a draft with half the answers
@@ -148,8 +148,15 @@ def test_sign_off_then_the_form_is_read_only(client, inspection, people, allocat
     client.post(action)
     assert CaseAudit.objects.get(pk=audit.pk).locked
     client.force_login(inspector)
-    page = client.get(_url("assessments-assess", inspection, audit)).content.decode()
-    assert "signed off and locked" in page and "Submit the assessment" not in page
+    for url in (
+        _url("assessments-assess", inspection, audit) + "?all=1",
+        _url("assessments-tasks", inspection, audit),
+        _url("assessments-check", inspection, audit),
+        reverse("assessments-section", args=[inspection.pk, audit.case_id, "outcome"]),
+    ):
+        page = client.get(url).content.decode()
+        assert "signed off and locked" in page and "Submit the assessment" not in page, url
+        assert "Save and continue" not in page
     client.force_login(people["lead"])
     unlock = reverse("assessments-case-action", args=[inspection.pk, audit.case_id, "unlock"])
     response = client.post(unlock, {"reason": ""}, follow=True)
@@ -195,6 +202,9 @@ def test_pages_are_for_the_team_only(client, inspection, people, allocated):
         _url("assessments-escalations", inspection),
         _url("assessments-case", inspection, audit),
         _url("assessments-assess", inspection, audit),
+        _url("assessments-tasks", inspection, audit),
+        _url("assessments-check", inspection, audit),
+        reverse("assessments-section", args=[inspection.pk, audit.case_id, "outcome"]),
     ]
     for key in ("other_lead", "programme_manager", "liaison", "partner", "administrator"):
         client.force_login(people[key])

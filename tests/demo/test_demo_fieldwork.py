@@ -255,3 +255,15 @@ def test_the_demo_publishes_a_correction_and_gives_nothing_away(demo):
     print(f"\nattacker on the demo: {found.tables} tables, {found.cells} [c] tried")
     assert found.cells > 0
     assert not found.recovered and not found.small, (found.recovered, found.small)
+
+
+@pytest.mark.django_db
+def test_the_partner_has_thurrock_cases_to_examine(demo):
+    # issue 15, failure 5: the joint inspection's cases go to its partner inspector (ADR 0028)
+    thurrock = Inspection.objects.get(kind="joint_targeted_area", council__name="Thurrock")
+    partner = thurrock.team.get(role=TeamRole.PARTNER).user
+    audits = CaseAudit.objects.filter(inspection=thurrock)
+    assert audits.count() > 10
+    assert set(audits.values_list("examiner_id", flat=True)) == {partner.pk}
+    assert len(selectors.worklist_for(partner, thurrock)) == audits.count()
+    assert not Assessment.objects.filter(audit__inspection=thurrock).exists()
