@@ -82,3 +82,29 @@ def test_a_corrected_grade_changes_the_pdf_served(national, client, renders):
     after = _text(client.get(reverse("national-report-pdf")))
     assert "Outstanding 2" in after and "Good 27" in after
     assert len(renders) == 2
+
+
+def test_a_new_publication_changes_the_pdf_served(national, client, renders):
+    """A grade published for a force that had none in a partly graded assessment."""
+    partial = next(a for a in selectors.published_assessments() if not a.complete)
+    url = reverse("national-report-pdf")
+    listed = PublishedGrade.objects.filter(assessment=partial.assessment, question=partial.question)
+    example = listed.filter(grade="good").first()
+    before_good = listed.filter(grade="good").count()
+    before = client.get(url, {"assessment": partial.key})
+    assert f"Good {before_good}" in _text(before)
+    ungraded = Force.objects.exclude(pk__in=listed.values("force")).order_by("name").first()
+    PublishedGrade.objects.create(
+        force=ungraded,
+        assessment=example.assessment,
+        year=example.year,
+        question=example.question,
+        scale=example.scale,
+        grade="good",
+        published_on=example.published_on,
+        source=example.source,
+    )
+    after = client.get(url, {"assessment": partial.key})
+    assert after.content != before.content
+    assert f"Good {before_good + 1}" in _text(after)
+    assert len(renders) == 2
