@@ -83,7 +83,8 @@ def test_planner_creates_a_programme_and_re_plans_the_year(page, password):
     page.get_by_label("Re-plan from the published plan").check()
     page.get_by_label("Why are you planning again? (optional)").fill("Leave since March")
     date_input(page, "Planning date", "9", "3", "2026")
-    page.get_by_role("button", name="Solve").click()
+    # the click waits for the solve's response: give it the solve's time, not the default 10 s
+    page.get_by_role("button", name="Solve").click(timeout=SOLVE_TIMEOUT_MS)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Draft", timeout=SOLVE_TIMEOUT_MS)
     expect(page.locator(".govuk-error-summary")).to_have_count(0)  # not "No plan is possible"
     planned_as_of = page.locator(".govuk-summary-list__row", has_text="Planning date")

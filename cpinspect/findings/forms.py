@@ -2,6 +2,7 @@
 services check the rules again."""
 
 from django import forms
+from django.utils import timezone
 
 from cpinspect.editing.forms import CreatesRecord, EditsRecord
 from cpinspect.findings.models import (
@@ -69,6 +70,17 @@ class RecommendationFields(forms.Form):
             "invalid": "Enter a real date, for example 2027-03-31.",
         },
     )
+
+    def clean_due_on(self):
+        """A due date asked for now is today or later (issue 15: past dates were accepted);
+        an overdue recommendation edited for its text keeps the date it already had."""
+        due = self.cleaned_data.get("due_on")
+        if due and due < timezone.localdate() and due != self.initial.get("due_on"):
+            raise forms.ValidationError(
+                "The date the recommendation is due by must be today or in the future.",
+                code="past",
+            )
+        return due
 
 
 class CauseOfConcernForm(CreatesRecord, RecommendationFields):

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from cpinspect.national import dfe, opendata, selectors
+from cpinspect.national import dfe, opendata, pdf_cache, selectors
 from cpinspect.national.forms import AssessmentForm
 
 
@@ -39,25 +39,32 @@ def national_picture(request):
 
 @require_safe
 def national_report_pdf(request):
-    """The national picture as an accessible PDF (PDF/UA), for the chosen assessment."""
-    from django.template.loader import render_to_string
-
-    from cpinspect.reports.rendering import render_pdf
-
+    """The national picture as an accessible PDF (PDF/UA), for the chosen assessment, kept
+    until its data changes (pdf_cache)."""
     assessments = selectors.published_assessments()
     form = AssessmentForm(request.GET or None, assessments=assessments)
     key = form.cleaned_data["assessment"] if form.is_bound and form.is_valid() else None
     if form.is_bound and key is None:
         raise Http404("No such assessment.")
-    picture = selectors.national_picture(key, assessments) if assessments else None
-    if picture is None:
+    if not assessments:
         raise Http404("No published grades are loaded.")
+    chosen = key or selectors.default_assessment(assessments).key
+    pdf = pdf_cache.national_pdf(chosen, lambda: _render_national_pdf(chosen, assessments))
+    name = f"national-picture-{chosen}.pdf"
+    return HttpResponse(pdf, content_type="application/pdf", headers=_attachment(name))
+
+
+def _render_national_pdf(key: str, assessments) -> bytes:
+    from django.template.loader import render_to_string
+
+    from cpinspect.reports.rendering import render_pdf
+
+    picture = selectors.national_picture(key, assessments)
     html = render_to_string(
         "national/report.html",
         {"picture": picture, "markers": dfe.MARKER_MEANINGS, "attribution": opendata.ATTRIBUTION},
     )
-    name = f"national-picture-{picture.assessment.key}.pdf"
-    return HttpResponse(render_pdf(html), content_type="application/pdf", headers=_attachment(name))
+    return render_pdf(html)
 
 
 def _attachment(file_name) -> dict:

@@ -73,12 +73,18 @@ class InspectionForm(CreatesRecord):
         widget=forms.CheckboxSelectMultiple,
         help_text="For a joint targeted area inspection only.",
     )
-    fieldwork_starts_on = forms.DateField(label="Fieldwork starts", widget=DateInput)
-    fieldwork_ends_on = forms.DateField(
-        label="Fieldwork ends",
+    # GOV.UK date input (three boxes, UK order), not the browser's picker (issue 15).
+    fieldwork_starts_on = DateInputField(
+        what="the date fieldwork starts",
+        label="When does fieldwork start?",
+        help_text="For example, 27 3 2027",
+    )
+    fieldwork_ends_on = DateInputField(
+        what="the date fieldwork ends",
+        label="When does fieldwork end? (optional)",
         required=False,
-        widget=DateInput,
-        help_text="Leave empty for the usual length (10 working days for child protection).",
+        help_text="For example, 7 4 2027. Leave empty for the usual length "
+        "(10 working days for child protection).",
     )
 
     def clean(self):

@@ -384,8 +384,13 @@ class AbsenceForm(CreatesRecord):
         label="Inspector",
     )
     kind = forms.ChoiceField(choices=AbsenceKind.choices, label="Kind of absence")
-    starts_on = forms.DateField(label="First day", help_text="For example, 27 3 2027 or 2027-03-27")
-    ends_on = forms.DateField(label="Last day")
+    # GOV.UK date input: the old text box's hint offered "27 3 2027" and then refused it.
+    starts_on = DateInputField(
+        what="the first day", label="First day", help_text="For example, 27 3 2027"
+    )
+    ends_on = DateInputField(
+        what="the last day", label="Last day", help_text="For example, 7 4 2027"
+    )
     note = forms.CharField(required=False, max_length=200)
 
     def clean(self):

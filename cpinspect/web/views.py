@@ -56,9 +56,21 @@ def home(request):
     return render(request, "web/home.html")
 
 
+FORCE_SEARCH_MAX = 60  # longer than any force's name
+
+
 def force_list(request):
+    """Every force by name, with a search box (a GET form: a force's name is no personal data,
+    and the page works without JavaScript)."""
+    search = " ".join(request.GET.get("q", "").split())[:FORCE_SEARCH_MAX]
     return render(
-        request, "registry/force_list.html", {"forces": registry_selectors.forces_with_counts()}
+        request,
+        "registry/force_list.html",
+        {
+            "forces": registry_selectors.forces_with_counts(search),
+            "search": search,
+            "force_total": Force.objects.count(),
+        },
     )
 
 

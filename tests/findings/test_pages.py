@@ -355,3 +355,36 @@ def test_the_board_page_filters_and_puts_overdue_first(client, inspection, kent_
     assert response.status_code == 400 and "There is a problem" in response.content.decode()
     client.force_login(people["other_liaison"])
     assert "No recommendations match." in page(client, reverse("recommendations-board"))
+
+
+def test_a_past_due_date_is_refused_but_an_overdue_one_can_be_kept(client, inspection, people):
+    client.force_login(people["lead"])
+    new_url = reverse("findings-recommendation-new", args=[inspection.pk])
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = submit(
+        client,
+        new_url,
+        {"recommendation": "Audit referrals.", "owner": "CC", "due_on": yesterday.isoformat()},
+    )
+    page_text = response.content.decode()
+    assert response.status_code == 400
+    summary = page_text[page_text.index("govuk-error-summary") :]
+    assert "The date the recommendation is due by must be today or in the future." in summary
+    assert not Recommendation.objects.filter(text="Audit referrals.").exists()
+    today = timezone.localdate().isoformat()
+    response = submit(
+        client, new_url, {"recommendation": "Audit referrals.", "owner": "CC", "due_on": today}
+    )
+    assert response.status_code == 302
+    # an overdue recommendation (its date set before it passed) is edited and keeps its date
+    overdue = Recommendation.objects.get(text="Audit referrals.")
+    Recommendation.objects.filter(pk=overdue.pk).update(due_on=yesterday)
+    edit_url = reverse("findings-recommendation-edit", args=[inspection.pk, overdue.pk])
+    response = submit(
+        client,
+        edit_url,
+        {"recommendation": "Audit all referrals.", "owner": "CC", "due_on": yesterday.isoformat()},
+    )
+    assert response.status_code == 302
+    overdue.refresh_from_db()
+    assert (overdue.text, overdue.due_on) == ("Audit all referrals.", yesterday)

@@ -12,6 +12,12 @@ from tests.forms import submit
 pytestmark = pytest.mark.django_db
 
 
+def _date(name: str, typed: str) -> dict:
+    """A GOV.UK date input's three boxes, as typed ("27 3 2027")."""
+    day, month, year = typed.split()
+    return {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
+
+
 def test_programme_manager_plans_a_child_protection_inspection(
     programme, people, reference, client
 ):
@@ -23,7 +29,7 @@ def test_programme_manager_plans_a_child_protection_inspection(
             "programme": programme.pk,
             "kind": "child_protection",
             "force": reference["kent"].pk,
-            "fieldwork_starts_on": "2027-02-01",
+            **_date("fieldwork_starts_on", "1 2 2027"),
         },
     )
     inspection = Inspection.objects.get()
@@ -43,7 +49,7 @@ def test_programme_manager_plans_a_child_protection_inspection(
         ),
         ({"kind": "child_protection"}, "Choose the force to inspect."),
         (
-            {"kind": "child_protection", "force": "kent", "fieldwork_ends_on": "2027-01-01"},
+            {"kind": "child_protection", "force": "kent", **_date("fieldwork_ends_on", "1 1 2027")},
             "Fieldwork must end on or after the day it starts.",
         ),
         (
@@ -51,8 +57,12 @@ def test_programme_manager_plans_a_child_protection_inspection(
             "Only a joint targeted area inspection has a council and partner inspectorates.",
         ),
         (
-            {"kind": "child_protection", "force": "kent", "fieldwork_starts_on": "31/02/2027"},
-            "Enter a valid date.",
+            {
+                "kind": "child_protection",
+                "force": "kent",
+                **_date("fieldwork_starts_on", "31 2 2027"),
+            },
+            "The date fieldwork starts must be a real date",
         ),
     ],
 )
@@ -60,7 +70,7 @@ def test_planning_errors_are_summarised_and_nothing_is_saved(
     data, message, programme, people, reference, client
 ):
     client.force_login(people["programme_manager"])
-    post = {"programme": programme.pk, "fieldwork_starts_on": "2027-02-01", **data}
+    post = {"programme": programme.pk, **_date("fieldwork_starts_on", "1 2 2027"), **data}
     for key in ("force", "council"):
         if key in post:
             post[key] = reference[post[key]].pk
@@ -68,6 +78,43 @@ def test_planning_errors_are_summarised_and_nothing_is_saved(
     assert response.status_code == 400
     page = response.content.decode()
     assert "There is a problem" in page and message in page
+    assert not Inspection.objects.exists()
+
+
+def test_fieldwork_dates_are_typed_in_uk_order(programme, people, reference, client):
+    client.force_login(people["programme_manager"])
+    page = client.get(reverse("inspection-new")).content.decode()
+    assert 'name="fieldwork_starts_on_day"' in page and 'type="date"' not in page
+    response = submit(
+        client,
+        reverse("inspection-new"),
+        {
+            "programme": programme.pk,
+            "kind": "child_protection",
+            "force": reference["kent"].pk,
+            **_date("fieldwork_starts_on", "27 3 2027"),
+        },
+    )
+    assert response.status_code == 302
+    assert Inspection.objects.get().fieldwork_starts_on == date(2027, 3, 27)
+
+
+def test_an_impossible_fieldwork_date_is_in_the_error_summary_linked_to_its_day_box(
+    programme, people, reference, client
+):
+    client.force_login(people["programme_manager"])
+    post = {
+        "programme": programme.pk,
+        "kind": "child_protection",
+        "force": reference["kent"].pk,
+        **_date("fieldwork_starts_on", "31 2 2027"),
+    }
+    response = submit(client, reverse("inspection-new"), post)
+    page = response.content.decode()
+    assert response.status_code == 400
+    summary = page[page.index("govuk-error-summary") :]
+    assert '<a href="#id_fieldwork_starts_on_day">' in summary
+    assert "The date fieldwork starts must be a real date" in summary
     assert not Inspection.objects.exists()
 
 

@@ -1,5 +1,6 @@
 """Planning pages, calendar feeds, the API and the command line, end to end."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -82,6 +83,46 @@ def test_infeasible_plan_page_names_the_conflict(planning, client):
     assert "Publish this plan" not in page
 
 
+def _date(name: str, typed: str) -> dict:
+    """A GOV.UK date input's three boxes, as typed ("27 3 2027")."""
+    day, month, year = typed.split()
+    return {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
+
+
+def test_an_absence_is_typed_in_uk_order_and_an_impossible_day_is_summarised(planning, client):
+    client.force_login(planning["people"]["programme_manager"])
+    url = reverse("plan-people")
+    person = planning["staff"]["insp3"].pk
+    bad = submit(
+        client,
+        url,
+        {
+            "user": person,
+            "kind": "leave",
+            **_date("starts_on", "31 2 2027"),
+            **_date("ends_on", "5 3 2027"),
+        },
+    )
+    page = bad.content.decode()
+    summary = page[page.index("govuk-error-summary") :]
+    assert bad.status_code == 400
+    assert '<a href="#id_starts_on_day">The first day must be a real date</a>' in summary
+    assert not Absence.objects.exists()
+    good = submit(
+        client,
+        url,
+        {
+            "user": person,
+            "kind": "leave",
+            **_date("starts_on", "27 3 2027"),
+            **_date("ends_on", "2 4 2027"),
+        },
+    )
+    assert good.status_code == 302
+    absence = Absence.objects.get()
+    assert (absence.starts_on, absence.ends_on) == (date(2027, 3, 27), date(2027, 4, 2))
+
+
 def test_absence_form_records_and_validates(planning, client):
     client.force_login(planning["people"]["programme_manager"])
     url = reverse("plan-people")
@@ -91,8 +132,8 @@ def test_absence_form_records_and_validates(planning, client):
         {
             "user": planning["staff"]["insp3"].pk,
             "kind": "leave",
-            "starts_on": "2026-08-10",
-            "ends_on": "2026-08-01",
+            **_date("starts_on", "10 8 2026"),
+            **_date("ends_on", "1 8 2026"),
         },
     )
     assert (
@@ -105,8 +146,8 @@ def test_absence_form_records_and_validates(planning, client):
         {
             "user": planning["staff"]["insp3"].pk,
             "kind": "leave",
-            "starts_on": "2026-08-03",
-            "ends_on": "2026-08-14",
+            **_date("starts_on", "3 8 2026"),
+            **_date("ends_on", "14 8 2026"),
         },
     )
     assert good.status_code == 302
