@@ -49,6 +49,21 @@ def _expiry_field():
     )
 
 
+def check_organisation(form, data):
+    """The model's rule in the form's words: a liaison needs a force, a partner an inspectorate,
+    and nobody else has either."""
+    role = data.get("role")
+    if role == Role.FORCE_LIAISON and not data.get("force"):
+        form.add_error("force", "Choose the force this liaison officer belongs to")
+    if role != Role.FORCE_LIAISON and data.get("force"):
+        form.add_error("force", "Only a force liaison officer belongs to a force")
+    if role == Role.PARTNER_INSPECTOR and not data.get("inspectorate"):
+        form.add_error("inspectorate", "Choose the partner inspectorate they belong to")
+    if role != Role.PARTNER_INSPECTOR and data.get("inspectorate"):
+        form.add_error("inspectorate", "Only a partner inspector belongs to a partner inspectorate")
+    return data
+
+
 class InviteForm(forms.Form):
     full_name = forms.CharField(
         label="Full name", max_length=150, error_messages={"required": "Enter their full name"}
@@ -87,19 +102,7 @@ class InviteForm(forms.Form):
         return email
 
     def clean(self):
-        data = super().clean()
-        role = data.get("role")
-        if role == Role.FORCE_LIAISON and not data.get("force"):
-            self.add_error("force", "Choose the force this liaison officer belongs to")
-        if role != Role.FORCE_LIAISON and data.get("force"):
-            self.add_error("force", "Only a force liaison officer belongs to a force")
-        if role == Role.PARTNER_INSPECTOR and not data.get("inspectorate"):
-            self.add_error("inspectorate", "Choose the partner inspectorate they belong to")
-        if role != Role.PARTNER_INSPECTOR and data.get("inspectorate"):
-            self.add_error(
-                "inspectorate", "Only a partner inspector belongs to a partner inspectorate"
-            )
-        return data
+        return check_organisation(self, super().clean())
 
 
 class RoleForm(forms.Form):
@@ -107,7 +110,8 @@ class RoleForm(forms.Form):
     force = InviteForm.base_fields["force"]
     inspectorate = InviteForm.base_fields["inspectorate"]
 
-    clean = InviteForm.clean
+    def clean(self):
+        return check_organisation(self, super().clean())
 
 
 class ExpiryForm(forms.Form):

@@ -141,7 +141,19 @@ def audit_export(request, log):
     form, rows = _filtered(request, log)
     if form.errors:
         return _audit_page(request, log)
-    # the export is itself audited: who exported which log (not the filters, which may name people)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="audit-{log}-{stamp}.csv"'
+    columns = CSV_COLUMNS[log]
+    writer = csv.writer(response)
+    writer.writerow([title for _, title in columns])
+    for row in LOGS[log][1](rows.iterator()):
+        values = {**row, "at": timezone.localtime(row["at"]).strftime("%d/%m/%Y %H:%M:%S")}
+        if "changes" in values:
+            values["changes"] = "; ".join(values["changes"])
+        writer.writerow([values[key] for key, _ in columns])
+    # the export is itself audited, once its rows are read (an export of the access log does not
+    # hold its own entry): who exported which log, not the filters, which may name people
     AccessLogEntry.objects.create(
         user=request.user,
         action=AccessAction.EXPORT,
@@ -150,15 +162,4 @@ def audit_export(request, log):
         request_id=current_request_id() or "",
         via="web",
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y-%m-%d")
-    response["Content-Disposition"] = f'attachment; filename="audit-{log}-{stamp}.csv"'
-    columns = CSV_COLUMNS[log]
-    writer = csv.writer(response)
-    writer.writerow([title for _, title in columns])
-    for row in LOGS[log][1](rows.iterator() if hasattr(rows, "iterator") else rows):
-        values = {**row, "at": timezone.localtime(row["at"]).strftime("%d/%m/%Y %H:%M:%S")}
-        if "changes" in values:
-            values["changes"] = "; ".join(values["changes"])
-        writer.writerow([values[key] for key, _ in columns])
     return response
