@@ -27,6 +27,7 @@ from cpinspect.accounts.people_forms import (
     state_of,
 )
 from cpinspect.audittrail import selectors as audit_selectors
+from cpinspect.audittrail.views import change_rows
 
 
 def _require_admin(request):
@@ -85,13 +86,11 @@ def person_invite(request):
 
 
 def _person_changes(user, person):
+    """The latest changes to this person's account, in words, from the audit trail."""
     events = audit_selectors.change_events(
         user, object_type="accounts.User", object_id=str(person.pk)
     )
-    return [
-        (event, [(field, *values) for field, values in (event.pgh_diff or {}).items()])
-        for event in events[:50]
-    ]
+    return change_rows(events[:50])
 
 
 @login_required
