@@ -32,7 +32,13 @@ def _field_name(model, field: str) -> str:
 
 
 def _words(value) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     return "–" if value in (None, "") else str(value)
+
+
+# Bookkeeping no reader asks about: the edit counter (ADR 0020).
+UNSHOWN_FIELDS = {"version"}
 
 
 def describe_change(event) -> list[str]:
@@ -41,6 +47,7 @@ def describe_change(event) -> list[str]:
     return [
         f"{_field_name(model, field)}: {_words(old)} → {_words(new)}"
         for field, (old, new) in (event.pgh_diff or {}).items()
+        if field not in UNSHOWN_FIELDS
     ]
 
 
