@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("cpinspect.api.urls")),
+    path("", include("cpinspect.accounts.urls")),
+    path("", include("cpinspect.audittrail.urls")),
     path("", include("cpinspect.casefiles.urls")),
     path("", include("cpinspect.assessments.urls")),
     path("", include("cpinspect.findings.urls")),

@@ -76,6 +76,26 @@ def can_plan_programmes(user) -> bool:
     return has_role(user, Role.PROGRAMME_MANAGER)
 
 
+PEOPLE_REFUSAL = "Only an administrator can manage people."
+
+
+def can_manage_people(user) -> bool:
+    """Inviting, changing and deactivating people is the administrators' work."""
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def self_change_refusal(admin, person, *, role=None, deactivating=False) -> str:
+    """Why an administrator may not make this change to their own account, or "" if they may:
+    nobody locks themselves out of the people pages."""
+    if admin.pk != person.pk:
+        return ""
+    if deactivating:
+        return "You cannot deactivate your own account. Ask another administrator."
+    if role is not None and role != Role.ADMINISTRATOR:
+        return "You cannot change your own role. Ask another administrator."
+    return ""
+
+
 def can_browse_audit_trail(user) -> bool:
     return has_role(user, Role.ADMINISTRATOR)
 

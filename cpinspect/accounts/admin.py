@@ -48,6 +48,15 @@ class UserAdmin(VersionedAdmin):
     def _form_for(obj):
         return UserCreationForm if obj is None else UserChangeForm
 
+    # People are never deleted (their history must stay whole): deactivate them instead.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = self._form_for(obj)
         return super().get_form(request, obj, **kwargs)

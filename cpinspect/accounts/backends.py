@@ -8,6 +8,8 @@ class EmailBackend(ModelBackend):
     def user_can_authenticate(self, user):
         if getattr(user, "is_demo", False) and not settings.CPINSPECT_DEMO:
             return False
+        if getattr(user, "has_expired", False):
+            return False  # also ends an expired person's open session: get_user asks this too
         return super().user_can_authenticate(user)
 
 

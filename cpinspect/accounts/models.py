@@ -74,6 +74,10 @@ class User(Versioned, AbstractBaseUser):
         default=False, help_text="Demo account: refused unless the demo setting is on."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # After this day the person can no longer sign in (a contractor, a secondment).
+    access_expires = models.DateField(null=True, blank=True)
+    # Why an administrator deactivated the account; kept, with every change, in the audit trail.
+    deactivation_reason = models.CharField(max_length=500, blank=True)
 
     objects = UserManager()
 
@@ -125,6 +129,10 @@ class User(Versioned, AbstractBaseUser):
 
     def has_module_perms(self, app_label):
         return self.is_staff
+
+    @property
+    def has_expired(self) -> bool:
+        return bool(self.access_expires and self.access_expires < timezone.localdate())
 
     @property
     def is_inspectorate_staff(self):

@@ -47,7 +47,7 @@ class DemoPerson:
 
 # What each demo user can try, printed by ``cpinspect demo`` (and in the README's "Try it").
 WHAT_TO_TRY = {
-    "admin": "the audit trail of changes and of views (/audit/)",
+    "admin": "People: invite, change a role, set an expiry, deactivate; the audit trail (/audit/)",
     "planner": "Planning: create a programme, re-plan the year with a planning date",
     "lead": "Essex: draw a sample, allocate, reallocate a case, choose a moderator, findings",
     "lead2": "Staffordshire: its findings, report and the force's comments",

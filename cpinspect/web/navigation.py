@@ -36,6 +36,8 @@ def _signed_in_items(user) -> list[tuple[str, str, tuple[str, ...]]]:
     items = [("My inspections", "dashboard", ())]
     if user.is_inspectorate_staff:
         items.append(("Planning", "plan-index", ("/programmes/", "/plans/", "/calendars/")))
+    if access.can_manage_people(user):
+        items.append(("People", "people-list", ()))
     if user.is_staff:
         items.append(("Audit trail", "audit-changes", ("/audit/",)))
         items.append(("Administration", "admin:index", ()))

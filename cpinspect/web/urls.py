@@ -20,8 +20,6 @@ urlpatterns = [
     ),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("inspections/<int:pk>/status/", views.inspection_transition, name="inspection-transition"),
-    path("audit/changes/", views.audit_changes, name="audit-changes"),
-    path("audit/access/", views.audit_access, name="audit-access"),
     path("accessibility-statement/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
     path("cookies/", pages.cookies, name="cookies"),

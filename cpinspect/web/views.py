@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,6 @@ from django.views.decorators.http import require_POST
 from cpinspect.accounts import access
 from cpinspect.assessments.selectors import open_escalations_led_by
 from cpinspect.audittrail import hardening
-from cpinspect.audittrail import selectors as audit_selectors
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.editing import versions
@@ -294,48 +292,6 @@ def inspection_transition(request, pk):
         return _refused_page(request, inspection, refusal, note=note)
     messages.success(request, f"Status changed to {change.get_to_status_display().lower()}.")
     return redirect("inspection-detail", pk=inspection.pk)
-
-
-class AuditFilterForm(forms.Form):
-    user = forms.IntegerField(required=False, label="User id")
-    object_type = forms.CharField(
-        required=False,
-        label="Object type",
-        max_length=100,
-        help_text="For example programmes.inspection",
-    )
-    object_id = forms.CharField(required=False, label="Object id", max_length=64)
-    date_from = forms.DateField(required=False, label="From (YYYY-MM-DD)")
-    date_to = forms.DateField(required=False, label="To (YYYY-MM-DD)")
-
-
-def _audit_page(request, template, select):
-    form = AuditFilterForm(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = {
-            "user_id": data["user"],
-            "object_type": data["object_type"],
-            "object_id": data["object_id"],
-            "date_from": data["date_from"],
-            "date_to": data["date_to"],
-        }
-    rows = select(request.user, **filters)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
-
-
-@login_required
-def audit_changes(request):
-    return _audit_page(request, "audittrail/changes.html", audit_selectors.change_events)
-
-
-@login_required
-def audit_access(request):
-    return _audit_page(request, "audittrail/access.html", audit_selectors.access_entries)
 
 
 @login_required

@@ -63,8 +63,63 @@ def team(ok=200, api=False, **within):
     return table
 
 
+# The people pages: administrators only (403 for everyone else, who knows the page exists).
+ADMINISTRATORS_ONLY = {**expect(403), "anonymous": 302, "administrator": 200}
+# The matrix posts no valid form: the administrator is told what is missing.
+ADMINISTRATORS_ONLY_POST = {**ADMINISTRATORS_ONLY, "administrator": 400}
+
+
+def _person(f):
+    return f["people"]["inspector"].pk
+
+
 # (name, method, url builder(fixtures) -> str, expected status by visitor)
 MATRIX = [
+    ("people", "get", lambda f: reverse("people-list"), ADMINISTRATORS_ONLY),
+    ("invite a person", "get", lambda f: reverse("person-invite"), ADMINISTRATORS_ONLY),
+    (
+        "invite a person (POST)",
+        "post",
+        lambda f: reverse("person-invite"),
+        ADMINISTRATORS_ONLY_POST,
+    ),
+    ("a person", "get", lambda f: reverse("person-detail", args=[_person(f)]), ADMINISTRATORS_ONLY),
+    (
+        "change role",
+        "get",
+        lambda f: reverse("person-role", args=[_person(f)]),
+        ADMINISTRATORS_ONLY,
+    ),
+    (
+        "change role (POST)",
+        "post",
+        lambda f: reverse("person-role", args=[_person(f)]),
+        ADMINISTRATORS_ONLY_POST,
+    ),
+    (
+        "access expiry",
+        "get",
+        lambda f: reverse("person-expiry", args=[_person(f)]),
+        ADMINISTRATORS_ONLY,
+    ),
+    (
+        "deactivate",
+        "get",
+        lambda f: reverse("person-deactivate", args=[_person(f)]),
+        ADMINISTRATORS_ONLY,
+    ),
+    (
+        "deactivate (POST)",
+        "post",
+        lambda f: reverse("person-deactivate", args=[_person(f)]),
+        ADMINISTRATORS_ONLY_POST,
+    ),  # no reason given
+    (
+        "reactivate (POST)",
+        "post",
+        lambda f: reverse("person-reactivate", args=[_person(f)]),
+        {**ADMINISTRATORS_ONLY, "administrator": 302},
+    ),
     ("home", "get", lambda f: "/", expect(200)),
     (
         "sign-in page",
