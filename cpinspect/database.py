@@ -24,6 +24,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 OWNER_ROLE = "cpinspect_owner"
 APP_ROLE = "cpinspect_app"
 SUPERUSER = "postgres"
+# Advisory lock keys on the embedded server (cluster-wide): any fixed 64-bit numbers.
+SETUP_LOCK = 0x63706E_0001
 
 
 def var_dir() -> Path:
@@ -95,6 +97,10 @@ def _superuser_connection(dbname: str = "postgres"):
 def ensure_embedded_database(name: str) -> None:
     """Create the two roles and the database if they are missing (idempotent)."""
     with _superuser_connection() as conn:
+        # Several processes start at once (the test workers, a CLI beside the server): two
+        # ALTER ROLEs of the same role at the same moment fail with "tuple concurrently
+        # updated", so they take turns. The lock is the session's; closing it releases it.
+        conn.execute("SELECT pg_advisory_lock(%s)", [SETUP_LOCK])
         for role in (OWNER_ROLE, APP_ROLE):
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
             if not exists:

@@ -60,3 +60,31 @@ def test_database_url_points_at_any_server(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str((default["USER"], default["NAME"]))
     assert not (tmp_path / "unused" / "pgdata").exists()
+
+
+def test_processes_starting_at_once_set_the_database_up_in_turn():
+    # The web app and the queue's worker start together (make demo): both create or alter the
+    # same roles, which failed once with "tuple concurrently updated". Eight at once, as a race.
+    import threading
+
+    from cpinspect import database
+
+    name = f"cpinspect_setup_race_{os.getpid()}"
+    failures, barrier = [], threading.Barrier(8)
+
+    def start():
+        barrier.wait()
+        try:
+            database.ensure_embedded_database(name)
+        except Exception as error:  # noqa: BLE001 (the test reports any failure)
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert failures == []
+    finally:
+        database.drop_embedded_database(name)
