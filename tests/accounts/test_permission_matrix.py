@@ -244,9 +244,7 @@ def _page(name, *args):
 
 
 def _action(key, action):
-    return lambda f: reverse(
-        "assessments-case-action", args=[f["inspection"].pk, f[key].case_id, action]
-    )
+    return lambda f: reverse(f"assessments-{action}", args=[f["inspection"].pk, f[key].case_id])
 
 
 def _api(path, key=None):
