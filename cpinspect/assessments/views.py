@@ -417,13 +417,17 @@ def escalation_acknowledge(request, pk, escalation_id):
 # --- the lead's and the examiner's actions on a case: one view each ----------------------------
 
 
-def _case_action(request, pk, case_id, form_class, slot, perform, **form_kwargs):
+def _case_action(request, pk, case_id, form_class, slot, perform, lead_only=True, **form_kwargs):
     """Bind the action's form; when it is complete, ``perform(audit, data)`` the change and
     answer with a banner and a redirect. A missing field re-renders the case page with the
     error summary (400); a refusal by the service likewise (409: the case's state forbids it).
-    PermissionDenied (not the lead, not on the team) stays a 403."""
+    PermissionDenied (not the lead, not on the team) stays a 403, before any field is read."""
     inspection = _inspection(request, pk)
     audit = _audit(request, inspection, case_id)
+    if lead_only:
+        access.require(
+            access.is_inspection_lead(request.user, inspection), "Only the lead inspector can."
+        )
     if callable(form_kwargs.get("choices")):
         form_kwargs["choices"] = form_kwargs["choices"](request.user, inspection, audit)
     form = form_class(request.POST, **form_kwargs)
@@ -514,7 +518,9 @@ def case_mark_unusable(request, pk, case_id):
             return "Case marked unusable; the category has no reserves left.", None
         return "Case marked unusable; its replacement is on the same worklist.", replacement
 
-    return _case_action(request, pk, case_id, UnusableForm, "unusable_form", perform)
+    return _case_action(
+        request, pk, case_id, UnusableForm, "unusable_form", perform, lead_only=False
+    )
 
 
 @login_required
