@@ -366,9 +366,24 @@ FIELDWORK_MATRIX = [
     (
         "fieldwork: unknown case action (POST)",
         "post",
-        _action("fresh", "delete"),
+        # one view per action (issue 15): an action that does not exist has no path at all
+        lambda f: f"/inspections/{f['inspection'].pk}/fieldwork/cases/{f['fresh'].case_id}/delete/",
         team(404),
         None,
+    ),
+    (
+        "fieldwork: bulk sign-off confirmation",
+        "get",
+        _page("assessments-bulk-sign-off"),
+        team(403, lead=200),
+        None,
+    ),
+    (
+        "fieldwork: bulk sign-off (POST)",
+        "post",
+        _page("assessments-bulk-sign-off"),
+        team(403, lead=302),
+        lambda f: {"case": [f["final"].case_id]},
     ),
     ("api: fieldwork", "get", _api(""), team(api=True), None),
     ("api: fieldwork cases", "get", _api("cases/"), team(api=True), None),
