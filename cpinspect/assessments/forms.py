@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.template import engines
 from django.utils.safestring import mark_safe
 
 from cpinspect.assessments import questionsets
+from cpinspect.assessments.models import Grade
 from cpinspect.assessments.services import Draft
 
 
@@ -83,3 +85,100 @@ def section_rows_html(sections: list[dict], readonly: bool) -> str:
     folded away until it applies (ADR 0031)."""
     template = engines["jinja2"].get_template("assessments/section_rows.html")
     return mark_safe(template.render({"sections": sections, "readonly": readonly}))  # noqa: S308
+
+
+# --- the lead's and the examiner's actions on a case -------------------------------------------
+# One form per action. Each names its fields as the case page's ids (``auto_id``), so the error
+# summary's links land on the field; a refusal from the service is added as a form error.
+
+
+class CaseActionForm(forms.Form):
+    """An action's form. ``anchor`` is where a refusal that belongs to no field links to."""
+
+    anchor = ""
+
+    def refuse(self, message: str, field: str | None = None) -> None:
+        self.add_error(field, message)
+
+
+class SignOffForm(CaseActionForm):
+    anchor = "sign-off"
+
+
+class UnlockForm(CaseActionForm):
+    anchor = "unlock-reason"
+    reason = forms.CharField(
+        label="Reason for unlocking",
+        max_length=1000,
+        error_messages={"required": "Give the reason for unlocking the case."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="unlock-%s", **kwargs)
+
+
+class UnusableForm(CaseActionForm):
+    anchor = "unusable-reason"
+    reason = forms.CharField(
+        label="Why can this case not be used? (for example: file missing, wrong category)",
+        max_length=500,
+        error_messages={"required": "Say why the case cannot be used."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="unusable-%s", **kwargs)
+
+
+class ResolveForm(CaseActionForm):
+    anchor = "resolve-grade"
+    grade = forms.ChoiceField(
+        label="Final grade",
+        choices=[("", "Choose the final grade"), *Grade.choices],
+        error_messages={"required": "Choose the final grade."},
+    )
+    rationale = forms.CharField(
+        label="Reasons for the final grade",
+        max_length=4000,
+        error_messages={"required": "Give the reasons for the final grade."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="resolve-%s", **kwargs)
+
+
+def _people(choices) -> list[tuple[str, str]]:
+    return [(str(c.user.pk), c.label) for c in choices]
+
+
+class ReallocateForm(CaseActionForm):
+    """``choices``: the team members the lead may give the case to (selectors.team_choices)."""
+
+    anchor = "examiner"
+    examiner = forms.ChoiceField(
+        label="Give the case to another examiner",
+        error_messages={
+            "required": "Choose who examines the case.",
+            "invalid_choice": "Choose someone on the team who may examine cases.",
+        },
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, auto_id="%s", **kwargs)
+        self.fields["examiner"].choices = _people(choices)
+
+
+class ModeratorForm(CaseActionForm):
+    """No moderator chosen: the service picks the least loaded (the "Add to moderation" button)."""
+
+    anchor = "moderator"
+    moderator = forms.ChoiceField(
+        label="Choose the moderator",
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose someone on the team who is not the first examiner."
+        },
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, auto_id="%s", **kwargs)
+        self.fields["moderator"].choices = [("", "The least loaded"), *_people(choices)]

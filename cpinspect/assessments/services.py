@@ -537,6 +537,42 @@ def case_sign_off(*, audit: CaseAudit, user) -> CaseAudit:
     return audit
 
 
+class BulkSignOffRefused(AuditRefused):
+    """Some of the chosen cases could not be signed off; none were. ``refusals`` maps each
+    refused case's number to the reason."""
+
+    def __init__(self, refusals: dict[int, str]):
+        super().__init__(f"{len(refusals)} of the chosen cases cannot be signed off.")
+        self.refusals = refusals
+
+
+def cases_sign_off(*, audits, user) -> list[CaseAudit]:
+    """Sign off every one of ``audits`` or none (all-or-nothing): the lead ticked them as one
+    decision, so a refusal of any (not ready, or signed off meanwhile by someone else) leaves
+    all as they were and names each refused case. Each goes through ``case_sign_off`` (its
+    rules and its row lock); the rows are locked in case order, so two leads signing off the
+    same cases at once wait for each other instead of deadlocking, and the second is refused."""
+    audits = sorted(audits, key=lambda a: a.case_id)
+    _require(
+        all(access.is_inspection_lead(user, a.inspection) for a in audits),
+        "Only the lead signs off.",
+    )
+    refusals: dict[int, str] = {}
+    with transaction.atomic():
+        for audit in audits:
+            try:
+                case_sign_off(audit=audit, user=user)  # a savepoint: a refusal undoes only it
+            except AuditClosed:
+                raise
+            except AuditRefused as refusal:
+                refusals[audit.case_id] = str(refusal)
+        if refusals:
+            transaction.set_rollback(True)
+    if refusals:
+        raise BulkSignOffRefused(refusals)
+    return audits
+
+
 @transaction.atomic
 def case_unlock(*, audit: CaseAudit, user, reason: str) -> CaseUnlock:
     _require(access.is_inspection_lead(user, audit.inspection), "Only the lead unlocks.")

@@ -299,9 +299,7 @@ def _page(name, *args):
 
 
 def _action(key, action):
-    return lambda f: reverse(
-        "assessments-case-action", args=[f["inspection"].pk, f[key].case_id, action]
-    )
+    return lambda f: reverse(f"assessments-{action}", args=[f["inspection"].pk, f[key].case_id])
 
 
 def _api(path, key=None):
@@ -445,7 +443,8 @@ FIELDWORK_MATRIX = [
         "fieldwork: resolve (POST)",
         "post",
         _action("blind", "resolve"),
-        team(403, lead=302),
+        # the moderation is not submitted: the lead is refused on the case page (409)
+        team(403, lead=409),
         lambda f: {"grade": "good", "rationale": "On balance."},
     ),
     (
@@ -470,11 +469,18 @@ FIELDWORK_MATRIX = [
         lambda f: {"reason": "No file at the force."},
     ),
     (
-        "fieldwork: unknown case action (POST)",
-        "post",
-        _action("fresh", "delete"),
-        team(404),
+        "fieldwork: bulk sign-off confirmation",
+        "get",
+        _page("assessments-bulk-sign-off"),
+        team(403, lead=200),
         None,
+    ),
+    (
+        "fieldwork: bulk sign-off (POST)",
+        "post",
+        _page("assessments-bulk-sign-off"),
+        team(403, lead=302),
+        lambda f: {"case": [f["final"].case_id]},
     ),
     ("api: fieldwork", "get", _api(""), team(api=True), None),
     ("api: fieldwork cases", "get", _api("cases/"), team(api=True), None),

@@ -235,9 +235,7 @@ def test_after_publication_no_page_writes_the_audit(client, inspection, people, 
         ("unusable", {"reason": "No file."}),
     ):
         case = published["disputed"] if action == "resolve" else published["untouched"]
-        client.post(
-            reverse("assessments-case-action", args=[inspection.pk, case.case_id, action]), data
-        )
+        client.post(reverse(f"assessments-{action}", args=[inspection.pk, case.case_id]), data)
     client.post(reverse("assessments-allocate", args=[inspection.pk]))
     assert _snapshot(inspection) == before
     case_page = client.get(reverse("assessments-case", args=[inspection.pk, picked.case_id]))

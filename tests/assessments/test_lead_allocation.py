@@ -19,7 +19,7 @@ def _case_page(client, inspection, audit) -> str:
 
 
 def _action(client, inspection, audit, action, data):
-    url = reverse("assessments-case-action", args=[inspection.pk, audit.case_id, action])
+    url = reverse(f"assessments-{action}", args=[inspection.pk, audit.case_id])
     return client.post(url, data)
 
 

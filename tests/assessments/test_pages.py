@@ -121,7 +121,7 @@ def test_moderation_is_blind_until_the_moderator_submits(client, inspection, peo
     page = client.get(_url("assessments-moderation", inspection)).content.decode()
     assert "Disagreements (1)" in page and "To resolve" in page
     response = client.post(
-        reverse("assessments-case-action", args=[inspection.pk, audit.case_id, "resolve"]),
+        reverse("assessments-resolve", args=[inspection.pk, audit.case_id]),
         {"grade": "requires_improvement", "rationale": "Between the two.", "next": "moderation"},
     )
     assert response.url == _url("assessments-moderation", inspection)
@@ -144,7 +144,7 @@ def test_sign_off_then_the_form_is_read_only(client, inspection, people, allocat
         submit=True,
     )
     client.force_login(people["lead"])
-    action = reverse("assessments-case-action", args=[inspection.pk, audit.case_id, "sign-off"])
+    action = reverse("assessments-sign-off", args=[inspection.pk, audit.case_id])
     client.post(action)
     assert CaseAudit.objects.get(pk=audit.pk).locked
     client.force_login(inspector)
@@ -158,7 +158,7 @@ def test_sign_off_then_the_form_is_read_only(client, inspection, people, allocat
         assert "signed off and locked" in page and "Submit the assessment" not in page, url
         assert "Save and continue" not in page
     client.force_login(people["lead"])
-    unlock = reverse("assessments-case-action", args=[inspection.pk, audit.case_id, "unlock"])
+    unlock = reverse("assessments-unlock", args=[inspection.pk, audit.case_id])
     response = client.post(unlock, {"reason": ""}, follow=True)
     assert "Give the reason" in response.content.decode()
     client.post(unlock, {"reason": "Rationale to be rewritten."})
@@ -218,13 +218,15 @@ def test_pages_are_for_the_team_only(client, inspection, people, allocated):
         assert client.get(url).status_code == 200, url
 
 
-def test_an_empty_unusable_reason_is_a_message_not_an_error(client, inspection, people, allocated):
+def test_an_empty_unusable_reason_is_in_the_error_summary(client, inspection, people, allocated):
     audit = allocated[0]
     client.force_login(audit.examiner)
-    url = reverse("assessments-case-action", args=[inspection.pk, audit.case_id, "unusable"])
-    response = client.post(url, {"reason": "  "}, follow=True)
-    assert response.status_code == 200
-    assert "Say why the case cannot be used." in response.content.decode()
+    url = reverse("assessments-unusable", args=[inspection.pk, audit.case_id])
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 400
+    assert '<a href="#unusable-reason">Say why the case cannot be used.</a>' in (
+        response.content.decode()
+    )
     audit.case.refresh_from_db()
     assert audit.case.status == "sampled"
 
