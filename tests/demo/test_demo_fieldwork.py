@@ -207,7 +207,7 @@ def test_demo_writing_is_marked_as_demo_data(demo):
     assert len(written) > 100
     assert all(text.startswith(DEMO) for text in written)
     assert all(e.concern.startswith(DEMO) for e in Escalation.objects.all())
-    assert Escalation.objects.count() == 2
+    assert Escalation.objects.count() == 3  # Essex (open), Staffordshire and Kent (acknowledged)
     assert Assessment.objects.filter(status=AssessmentStatus.DRAFT).count() == 3
 
 
