@@ -27,7 +27,7 @@ def open_published_report(page: Page) -> None:
     page.goto("/reports/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Published reports")
     reports = page.get_by_role("table", name="Published reports, newest first")
-    reports.get_by_role("link", name=re.compile("^Staffordshire")).click()
+    reports.get_by_role("link", name=re.compile("inspection: Staffordshire")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Staffordshire"))
 
 
@@ -41,9 +41,11 @@ def test_report_list_is_accessible(page):
     page.goto("/reports/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Published reports")
     reports = page.get_by_role("table", name="Published reports, newest first")
-    # Staffordshire's current version and its superseded one, Kent's, and the thematic report
-    expect(reports.get_by_role("link", name=re.compile("^Staffordshire"))).to_have_count(2)
-    expect(reports.get_by_role("link", name=re.compile("^Kent"))).to_have_count(1)
+    # the current versions: Staffordshire's correction, Kent's, and the thematic report
+    expect(reports.get_by_role("link", name=re.compile("inspection: Staffordshire"))).to_have_count(
+        1
+    )
+    expect(reports.get_by_role("link", name=re.compile("inspection: Kent"))).to_have_count(1)
     expect(reports.get_by_role("link", name=THEMATIC)).to_have_count(1)
     assert_accessible(page, "published reports (public)")
 
