@@ -3,7 +3,8 @@ home page, by clicks only, to a force, its published report, the open data downl
 national picture and the accessibility statement. axe-core (WCAG 2.2 AA rules) checks every
 step, and no step scrolls sideways.
 
-The demo publishes one force report, Staffordshire's (``cpinspect/demo/builder.py``).
+The demo publishes force reports of Staffordshire (corrected once) and Kent, and a thematic
+report across the two (``cpinspect/demo/builder.py``).
 """
 
 import re
@@ -94,17 +95,26 @@ def test_a_visitor_finds_a_force_its_report_the_open_data_and_the_national_pictu
     step(page, "accessibility statement", "Accessibility statement for CP Inspect")
 
 
-def test_a_force_without_a_published_report_never_says_published(new_page):
-    """Kent's demo inspection was moved to published with its report not part of the demo."""
+def test_kent_links_to_its_report_and_the_thematic_report_is_listed(new_page):
+    """Kent's demo inspection is published with its report (no longer "Published" with none);
+    the thematic report across Staffordshire and Kent is in the list of reports."""
     page = new_page()
     page.set_viewport_size(PHONE)
     page.goto("/")
     open_menu_link(page, "Forces")
     page.get_by_role("link", name="Kent", exact=True).click()
-    step(page, "a force with no report", "Kent")
+    step(page, "a force with a report", "Kent")
     inspections = page.get_by_role("table", name="Inspections of Kent")
-    expect(inspections.locator(".govuk-tag")).to_have_text(["No report published"])
-    expect(inspections.get_by_role("link")).to_have_count(0)
+    row = inspections.locator("tbody tr").filter(has_text="Child protection inspection")
+    expect(row.locator(".govuk-tag")).to_have_text("Published")
+    row.get_by_role("link", name=re.compile("^Read the report")).click()
+    step(page, "Kent's report", re.compile("^Kent"))
+
+    open_menu_link(page, "Published reports")
+    step(page, "published reports", "Published reports")
+    thematic = re.compile("Child protection in Staffordshire and Kent")
+    page.get_by_role("link", name=thematic).click()
+    step(page, "the thematic report", thematic)
 
 
 def test_the_footer_pages_and_a_missing_page_are_accessible(new_page):

@@ -2,19 +2,23 @@
 finds no violation on them, as the public and each role sees them; each test first checks that
 the page is the one it means to check.
 
-The demo publishes one force report, Staffordshire's (``cpinspect/demo/builder.py``,
+The demo publishes Staffordshire's force report (``cpinspect/demo/builder.py``,
 ``finish_demo_fieldwork``): its lead is ``lead2``, its findings have a cause of concern with
 two recommendations, and the planner (a programme manager) published it and may correct it.
+It also publishes Kent's force report and a thematic report across Staffordshire and Kent.
 """
 
 import re
+from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from browser_tests.support import assert_accessible
 
 STAFFORDSHIRE_CP = "Child protection inspection: Staffordshire"
 FINDINGS_LINK = "Judgements, causes of concern, recommendations and the action plan"
+THEMATIC = re.compile(r"Child protection in Staffordshire and Kent")
 MARKER = re.compile(r"^\[[cxzu]\]$")
 
 
@@ -23,7 +27,7 @@ def open_published_report(page: Page) -> None:
     page.goto("/reports/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Published reports")
     reports = page.get_by_role("table", name="Published reports, newest first")
-    reports.get_by_role("link", name=re.compile("Staffordshire")).click()
+    reports.get_by_role("link", name=re.compile("inspection: Staffordshire")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Staffordshire"))
 
 
@@ -37,8 +41,40 @@ def test_report_list_is_accessible(page):
     page.goto("/reports/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Published reports")
     reports = page.get_by_role("table", name="Published reports, newest first")
-    expect(reports.get_by_role("link", name=re.compile("Staffordshire"))).to_have_count(1)
+    # the current versions: Staffordshire's correction, Kent's, and the thematic report
+    expect(reports.get_by_role("link", name=re.compile("inspection: Staffordshire"))).to_have_count(
+        1
+    )
+    expect(reports.get_by_role("link", name=re.compile("inspection: Kent"))).to_have_count(1)
+    expect(reports.get_by_role("link", name=THEMATIC)).to_have_count(1)
     assert_accessible(page, "published reports (public)")
+
+
+SHOTS = Path("/work/notes/shots/thematic")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_demo_thematic_report_is_accessible_and_shows_what_it_withholds(page, width):
+    """The thematic report across Staffordshire and Kent, from the list, signed out: its
+    coverage names both forces, its results table is there with any [c] explained, and
+    axe-core finds nothing at a desktop and a phone width; no sideways scroll."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/reports/")
+    page.get_by_role("table", name="Published reports, newest first").get_by_role(
+        "link", name=THEMATIC
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(THEMATIC)
+    body = page.locator("main").inner_text()
+    assert "Staffordshire" in body and "Kent" in body
+    if "[c]" in body:  # withheld by the cross-publication audit: the page says what [c] is
+        assert re.search(r"\[c\][^\n]*(withheld|suppressed|confidential)", body, re.I), body
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the thematic report scrolls sideways at {width} px"
+    assert_accessible(page, f"thematic report (public, {width} px)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"thematic-{width}.png"), full_page=True)
 
 
 def test_published_report_is_accessible_and_each_chart_has_its_table(page):

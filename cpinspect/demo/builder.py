@@ -4,9 +4,11 @@ Two inspections have a case-file audit (``assessments.demo``): Essex, in fieldwo
 under way; Staffordshire finished its fieldwork (every case examined, moderated where the rule
 picked it, resolved and signed off) before moving on to moderation and reporting. The
 Staffordshire fieldwork is done by ``finish_demo_fieldwork()``, after the year's plan is solved
-(see there why); its report is published and then corrected (two versions). The Thurrock
-joint inspection, in fieldwork, has its case files drawn and allocated to its partner
-inspector, with nothing examined yet.
+(see there why); its report is published and then corrected (two versions). Kent, published,
+has a whole graded fieldwork too (the same machinery) and a published report, so the demo can
+publish a thematic report across Staffordshire and Kent through the same cross-publication
+disclosure audit as any other report (ADR 0023). The Thurrock joint inspection, in fieldwork,
+has its case files drawn and allocated to its partner inspector, with nothing examined yet.
 
 Everything here is fictional and marked as demo data. Running it again changes nothing but the
 demo users' passwords (which are printed, so that whoever runs the demo can sign in).
@@ -27,7 +29,7 @@ from cpinspect.findings.demo import add_demo_findings
 from cpinspect.programmes import services
 from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status, TeamRole
 from cpinspect.registry.models import Council, Force, Inspectorate
-from cpinspect.reports.demo import add_demo_correction, add_demo_report
+from cpinspect.reports.demo import add_demo_correction, add_demo_report, add_demo_thematic
 
 DEMO_DOMAIN = "demo.cpinspect.invalid"  # .invalid can never be a real mail domain
 
@@ -51,9 +53,10 @@ WHAT_TO_TRY = {
     "planner": "Planning: create a programme, re-plan the year with a planning date",
     "lead": "Essex: draw a sample, allocate, reallocate a case, choose a moderator, findings",
     "lead2": "Staffordshire: its findings, report and the force's comments",
+    "analyst": "the national picture; Essex's extract and fieldwork progress; the thematic "
+    "report across Staffordshire and Kent (Reports, /reports/), and what its audit withheld",
     "inspector": "Essex fieldwork: your worklist, examine a case, escalate a child at risk",
     "inspector2": "Essex fieldwork: examine and moderate",
-    "analyst": "the national picture; Essex's extract and fieldwork progress",
     "partner": "the Thurrock joint inspection's fieldwork",
     "liaison": "Essex's inspections, without the team or the case files",
     "liaison2": "Staffordshire's findings: send the action plan, report progress",
@@ -98,6 +101,9 @@ FIELDWORK_PEOPLE = [
 # The inspection whose whole fieldwork the demo does (the force's code), and who joins its team.
 FIELDWORK_COMPLETED = "E23000015"  # Staffordshire, in reporting
 ESSEX = "E23000028"  # fieldwork under way; the demo's moderator has cases to moderate there
+# Published with a whole graded fieldwork and a report, so a thematic report has two forces.
+GRADED_AND_PUBLISHED = "E23000032"  # Kent
+THEMATIC_TITLE = "[Demo data] Child protection in Staffordshire and Kent, 2026/27"
 FIELDWORK_TEAM = [
     ("inspector3", TeamRole.INSPECTOR),
     ("inspector4", TeamRole.INSPECTOR),
@@ -245,6 +251,9 @@ def _build_demo(password: str | None) -> dict[str, str]:
             with pghistory.context(user=lead.pk, source="demo"):
                 add_demo_extract(inspection, lead, rows=1500, seed=2015)
             continue
+        if subject == GRADED_AND_PUBLISHED:
+            _publish_with_fieldwork(inspection, users)
+            continue
         _advance(inspection, target, users)
         if target == Status.FIELDWORK and joint:
             # The joint inspection's case files, allocated: the team's examiner is the partner
@@ -309,7 +318,40 @@ def _finish_demo_fieldwork(password: str | None) -> dict[str, str]:
     with pghistory.context(user=planner.pk, source="demo"):
         add_demo_correction(report, planner)  # a second version, the first superseded
     _give_essex_moderations(users["moderator"])
+    _publish_demo_thematic(planner)
     return credentials
+
+
+def _publish_with_fieldwork(inspection: Inspection, users) -> None:
+    """Kent: a synthetic extract and sample, every case examined, moderated where the rule
+    picks it and signed off (the machinery Staffordshire's fieldwork uses), findings, and a
+    report published through disclosure control like any other. Done before the year's plan,
+    as Kent is published by then either way."""
+    _advance(inspection, Status.FIELDWORK, users)
+    lead = inspection.team.get(role=TeamRole.LEAD).user
+    with pghistory.context(user=lead.pk, source="demo"):
+        add_demo_extract(inspection, lead, rows=1500, seed=2032)
+    add_demo_fieldwork(inspection, complete=True)
+    with pghistory.context(user=lead.pk, source="demo"):
+        add_demo_findings(inspection, lead)
+        add_demo_report(inspection, lead, publisher=users["planner"])
+
+
+def _publish_demo_thematic(publisher) -> None:
+    """A thematic report across the two graded, published forces (Staffordshire and Kent),
+    built by the demo's analyst and published through the normal service: the disclosure
+    audit runs over everything already public (ADR 0023), so what it withholds is shown."""
+    forces = [FIELDWORK_COMPLETED, GRADED_AND_PUBLISHED]
+    inspections = list(
+        Inspection.objects.filter(
+            programme__name="2026/27",
+            kind=InspectionType.CHILD_PROTECTION,
+            force__code__in=forces,
+        ).order_by("force__code")
+    )
+    analyst = User.objects.get(email=next(p.email for p in PEOPLE if p.key == "analyst"))
+    with pghistory.context(user=analyst.pk, source="demo"):
+        add_demo_thematic(inspections, analyst, publisher=publisher, title=THEMATIC_TITLE)
 
 
 def _give_essex_moderations(moderator, cases: int = 3) -> None:

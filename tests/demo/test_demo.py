@@ -38,6 +38,7 @@ def test_demo_builds_one_user_per_role_and_inspections_in_several_statuses(capsy
     # each user with their name, role and what to try (issue 15)
     assert "Sam Liaison (demo), force liaison officer: Staffordshire's findings" in output
     assert "Mo Moderator (demo), inspector: Essex fieldwork: moderate" in output
+    assert "the thematic report across Staffordshire and Kent (Reports, /reports/)" in output
     # The fieldwork team joins after the year's plan is solved, so the plan is not theirs.
     fieldwork_team = User.objects.filter(email__in=[p.email for p in FIELDWORK_PEOPLE])
     assert fieldwork_team.count() == 3 and "moderator@demo.cpinspect.invalid" in output

@@ -207,15 +207,15 @@ def test_demo_writing_is_marked_as_demo_data(demo):
     assert len(written) > 100
     assert all(text.startswith(DEMO) for text in written)
     assert all(e.concern.startswith(DEMO) for e in Escalation.objects.all())
-    assert Escalation.objects.count() == 2
+    assert Escalation.objects.count() == 3  # Essex (open), Staffordshire and Kent (acknowledged)
     assert Assessment.objects.filter(status=AssessmentStatus.DRAFT).count() == 3
 
 
 @pytest.mark.django_db
 def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo):
     """Staffordshire's fieldwork, findings and report are complete: every move was made with
-    nothing outstanding, its audit is closed and its report records no unfinished stage. The
-    inspections whose work the demo does not make moved on with the reason recorded."""
+    nothing outstanding, its audit is closed and its report records no unfinished stage. No
+    other inspection moved on with work outstanding either."""
     from cpinspect.demo.builder import UNFINISHED_REASON
     from cpinspect.programmes.models import StatusChange
     from cpinspect.programmes.selectors import case_audit_closed
@@ -232,10 +232,10 @@ def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo):
     essex = cp_inspection("Essex")
     assert not case_audit_closed(essex)  # fieldwork under way: open
 
-    unfinished = StatusChange.objects.exclude(outstanding=[])
-    assert unfinished.exists()
-    assert set(unfinished.values_list("reason", flat=True)) == {UNFINISHED_REASON}
-    assert not unfinished.filter(inspection=staffordshire).exists()
+    # Kent's work is done now too (it was moved to published with its work left out), so no
+    # move in the demo has anything outstanding, and none needed UNFINISHED_REASON.
+    assert not StatusChange.objects.exclude(outstanding=[]).exists()
+    assert not StatusChange.objects.filter(reason=UNFINISHED_REASON).exists()
 
 
 def test_the_demo_publishes_a_correction_and_gives_nothing_away(demo):
@@ -267,3 +267,81 @@ def test_the_partner_has_thurrock_cases_to_examine(demo):
     assert set(audits.values_list("examiner_id", flat=True)) == {partner.pk}
     assert len(selectors.worklist_for(partner, thurrock)) == audits.count()
     assert not Assessment.objects.filter(audit__inspection=thurrock).exists()
+
+
+@pytest.mark.django_db
+def test_kent_has_a_whole_graded_fieldwork_and_a_published_report(demo):
+    """Kent is published with every case examined and signed off, findings and a report that
+    went through disclosure control, not moved to published with its work left out."""
+    from cpinspect.findings.models import Judgement
+    from cpinspect.programmes.models import StatusChange
+    from cpinspect.reports.models import Report
+
+    kent = cp_inspection("Kent")
+    assert kent.status == "published"
+    audits = CaseAudit.objects.filter(inspection=kent)
+    assert audits.count() > 0
+    assert not audits.filter(locked_at__isnull=True).exists()
+    assert list(kent.status_changes.values_list("to_status", flat=True)) == [
+        "notified",
+        "fieldwork",
+        "moderation",
+        "reporting",
+        "factual_accuracy",
+        "published",
+    ]
+    assert not StatusChange.objects.filter(inspection=kent).exclude(reason="").exists()
+    assert Judgement.objects.filter(inspection=kent).count() == 5
+    (report,) = Report.objects.filter(inspection=kent)
+    assert report.status == "published" and report.version == 1
+    assert report.data["methodology"]["stages"] == []
+    # the report's grand total is every signed-off case
+    assert report.data["results"]["cases"] == audits.count()
+
+
+@pytest.mark.django_db
+def test_the_demo_publishes_a_thematic_report_across_staffordshire_and_kent(demo):
+    from cpinspect.demo.builder import THEMATIC_TITLE
+    from cpinspect.reports.models import Report
+
+    (thematic,) = Report.objects.filter(kind="thematic")
+    assert thematic.status == "published" and thematic.published_at is not None
+    assert thematic.title == THEMATIC_TITLE
+    forces = {i.subject_force.name for i in thematic.inspections.all()}
+    assert forces == {"Staffordshire", "Kent"}
+    coverage = {r["force"]: r["cases"] for r in thematic.data["coverage"]["rows"]}
+    assert coverage == {
+        name: CaseAudit.objects.filter(inspection=cp_inspection(name)).count()
+        for name in ("Staffordshire", "Kent")
+    }
+    assert thematic.data["results"]["cases"] == sum(coverage.values())
+
+
+@pytest.mark.django_db
+def test_the_attacker_given_every_demo_publication_recovers_nothing(demo):
+    """Every public version of every report in the demo (both forces' reports, the
+    correction and the thematic report): the independent attacker (tests/disclosure_attacker)
+    finds no [c] it can tell exactly, or tell is 5 or less (docs/disclosure-control.md)."""
+    from cpinspect.reports.models import Report
+    from tests.disclosure_attacker import attack, publications_of
+
+    public = Report.objects.filter(status__in=["published", "superseded"]).order_by("pk")
+    assert sorted(public.values_list("kind", flat=True)) == ["force", "force", "force", "thematic"]
+    found = attack(publications_of(public))
+    print(f"\nattacker on every demo publication: {found.tables} tables, {found.cells} [c] tried")
+    assert found.tables >= 4 and found.cells > 0
+    assert not found.recovered and not found.small, (found.recovered, found.small)
+
+
+@pytest.mark.django_db
+def test_kents_force_page_links_to_its_report(demo, client):
+    from django.urls import reverse
+
+    from cpinspect.reports.models import Report
+
+    report = Report.objects.get(inspection=cp_inspection("Kent"), status="published")
+    page = client.get(reverse("force-detail", args=["E23000032"])).content.decode()
+    table = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert f'href="{reverse("report-detail", args=[report.pk])}"' in table
+    assert "Read the report" in table and ">Published<" in table
+    assert "No report published" not in table

@@ -33,7 +33,8 @@ def published_essex(quick_inspection, people):  # noqa: F811
 
 @pytest.fixture
 def kent_published_without_report(kent_inspection):
-    """As the demo's Kent: moved to published (with a recorded reason) with no report."""
+    """Moved to published (with a recorded reason) with no report (the demo no longer does
+    this: its Kent has a report; the rule still holds for any inspection)."""
     kent_inspection.status = Status.PUBLISHED
     kent_inspection.save()
     return kent_inspection
