@@ -71,6 +71,8 @@ def change_rows(events) -> list[dict]:
             "record": event.pgh_obj_id,
             "who": names.get((event.pgh_context or {}).get("user"), "The system"),
             "changes": describe_change(event),
+            # the request's id ties a change to the log lines and access entries it made
+            "request": (event.pgh_context or {}).get("request_id", ""),
         }
         for event in events
     ]
@@ -85,6 +87,7 @@ def access_rows(entries) -> list[dict]:
             "kind": kind_of(entry.object_type),
             "record": entry.object_id,
             "via": entry.get_via_display(),
+            "request": entry.request_id,
         }
         for entry in entries
     ]
@@ -102,6 +105,7 @@ CSV_COLUMNS = {
         ("kind", "Record"),
         ("record", "Record number"),
         ("changes", "What changed"),
+        ("request", "Request"),
     ],
     "access": [
         ("at", "When"),
@@ -110,6 +114,7 @@ CSV_COLUMNS = {
         ("kind", "Record"),
         ("record", "Record number"),
         ("via", "Via"),
+        ("request", "Request"),
     ],
 }
 

@@ -82,7 +82,15 @@ def test_the_csv_export_holds_exactly_the_filtered_rows_and_is_audited(changed, 
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="audit-changes-')
     rows = _csv(response)
-    assert rows[0] == ["When", "Who", "Change", "Record", "Record number", "What changed"]
+    assert rows[0] == [
+        "When",
+        "Who",
+        "Change",
+        "Record",
+        "Record number",
+        "What changed",
+        "Request",
+    ]
     assert len(rows) - 1 == shown == 2
     assert {row[4] for row in rows[1:]} == {
         str(changed["inspector"].pk),
