@@ -207,7 +207,7 @@ def whole_demo(audit_env):  # noqa: F811
         finish_demo_fieldwork(password="demo password 123")
     lead = User.objects.get(email="lead@demo.cpinspect.invalid")
     people = {"lead": lead, "programme_manager": lead}
-    published = Report.objects.filter(status="published").first()
+    published = Report.objects.filter(status="published", kind="force").first()
     _published("thematic", None, people, inspections=[published.inspection])
     ReportComment.objects.create(
         report=published, author=lead, section="summary", text="A factual accuracy comment."

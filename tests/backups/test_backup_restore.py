@@ -93,18 +93,20 @@ def test_the_backup_is_one_archive_readable_by_its_owner_with_a_manifest(source,
     assert names[-1] == "manifest.json" and names[-2] == "database.dump"
     assert kinds == {"keys", "casefiles", "database.dump", "manifest.json"}
     assert {"keys/casefiles.key", "keys/evidence.keys"} <= set(names)
-    # the frames of both demo samples, and the kept extract's frame and vault, and the upload
+    # the frames of the demo's four samples (Essex, Staffordshire, Kent and Thurrock), the
+    # kept extract's frame and vault, and the upload
     prepared = source.prepared
     casefiles = [n for n in names if n.startswith("casefiles/")]
     assert any(n.endswith(f"extract-{prepared['kept']}.vault") for n in casefiles)
     assert any(n.endswith(f"extract-{prepared['queued']}.upload") for n in casefiles)
-    assert sum(n.endswith(".parquet") for n in casefiles) == 3
+    assert sum(n.endswith(".parquet") for n in casefiles) == 5
     checked = source.cli("restore", str(path), "--check", CPINSPECT_BACKUP_PASSPHRASE=PASSPHRASE)
     assert checked.returncode == 0, checked.stderr
     with source.connect() as conn:
         fingerprints = support.table_fingerprints(conn)
     rows = sum(count for count, _ in fingerprints.values())
-    assert f"{len(fingerprints)} tables, {rows} rows, 5 case file(s)" in checked.stdout
+    summary = f"{len(fingerprints)} tables, {rows} rows, {len(casefiles)} case file(s)"
+    assert summary in checked.stdout
     assert "complete and intact" in checked.stdout
 
 
