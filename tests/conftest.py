@@ -55,4 +55,4 @@ def _empty_as_owner(self):
 
 TransactionTestCase._fixture_teardown = _empty_as_owner
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.demo_database"]

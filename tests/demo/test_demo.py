@@ -1,27 +1,33 @@
-"""The demo data set, and the console command end to end on a scratch database."""
-
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
+"""The demo data set, and the console commands end to end on copies of the suite's demo."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
+from cpinspect import database
 from cpinspect.accounts.models import Role, User
 from cpinspect.demo.builder import FIELDWORK_PEOPLE
 from cpinspect.programmes.models import Inspection, StatusChange
 from cpinspect.scheduling.models import InspectorProfile
+from tests.demo_database import DEMO_PASSWORD, clone, drop, run_cli
 
-VENV_BIN = Path(sys.executable).parent
+
+def test_reset_demo_builds_the_demo_on_a_database_that_did_not_exist(demo_template):
+    """The console command that made the suite's demo (``tests/demo_database.py``)."""
+    output = demo_template.output
+    assert "Database emptied." in output and "forces: 43 created" in output
+    assert "lead@demo.cpinspect.invalid" in output and DEMO_PASSWORD in output
+    # each user with their name, role and what to try (issue 15)
+    assert "Sam Liaison (demo), force liaison officer: Staffordshire's findings" in output
+    assert "Mo Moderator (demo), inspector: Essex fieldwork: moderate" in output
+    assert "the thematic report across Staffordshire and Kent (Reports, /reports/)" in output
+    assert "moderator@demo.cpinspect.invalid" in output
 
 
 @pytest.mark.django_db(databases=["default", "owner"])  # it asks the owner what is unapplied
 @override_settings(CPINSPECT_DEMO=True)
-def test_demo_builds_one_user_per_role_and_inspections_in_several_statuses(capsys):
-    call_command("demo", no_serve=True, password="demo password 123")
+def test_demo_has_one_user_per_role_and_inspections_in_several_statuses(demo_database):
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.filter(is_demo=False).count() == 0
     statuses = set(Inspection.objects.values_list("status", flat=True))
@@ -33,15 +39,9 @@ def test_demo_builds_one_user_per_role_and_inspections_in_several_statuses(capsy
         "notified",
         "fieldwork",
     ]
-    output = capsys.readouterr().out
-    assert "lead@demo.cpinspect.invalid" in output and "demo password 123" in output
-    # each user with their name, role and what to try (issue 15)
-    assert "Sam Liaison (demo), force liaison officer: Staffordshire's findings" in output
-    assert "Mo Moderator (demo), inspector: Essex fieldwork: moderate" in output
-    assert "the thematic report across Staffordshire and Kent (Reports, /reports/)" in output
     # The fieldwork team joins after the year's plan is solved, so the plan is not theirs.
     fieldwork_team = User.objects.filter(email__in=[p.email for p in FIELDWORK_PEOPLE])
-    assert fieldwork_team.count() == 3 and "moderator@demo.cpinspect.invalid" in output
+    assert fieldwork_team.count() == 3
     assert not InspectorProfile.objects.filter(user__in=fieldwork_team).exists()
 
     before = (Inspection.objects.count(), StatusChange.objects.count(), User.objects.count())
@@ -62,36 +62,38 @@ def test_demo_refuses_without_the_demo_setting():
         call_command("demo", no_serve=True)
 
 
-def run_cli(*args, env):
-    return subprocess.run(
-        [str(VENV_BIN / "cpinspect"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def test_console_command_demo_then_reset_demo_on_a_scratch_database():
-    name = f"cpinspect_cli_{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "CPINSPECT_DEMO": "1", "CPINSPECT_DB_NAME": name}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+def test_console_demo_again_reuses_the_demo_and_reset_demo_refuses_without_the_setting(
+    demo_template, tmp_path
+):
+    name, casefiles = clone(demo_template, tmp_path)
+    env = demo_template.env(CPINSPECT_DB_NAME=name, CPINSPECT_CASEFILES_DIR=str(casefiles))
     try:
-        first = run_cli("demo", "--no-serve", "--password", "first password 1", env=env)
-        assert first.returncode == 0, first.stderr
-        assert "forces: 43 created" in first.stdout
         again = run_cli("demo", "--no-serve", env=env)
         assert again.returncode == 0, again.stderr
         assert "forces: 0 created, 0 updated, 43 unchanged" in again.stdout
-        reset = run_cli("reset_demo", env=env)
-        assert reset.returncode == 0, reset.stderr
-        assert "Database emptied." in reset.stdout and "forces: 43 created" in reset.stdout
         refused = run_cli("reset_demo", env={**env, "CPINSPECT_DEMO": "0"})
         assert refused.returncode != 0
         assert "needs CPINSPECT_DEMO=1" in refused.stderr
         assert "Traceback" not in refused.stderr
     finally:
-        from cpinspect import database
+        drop(name)
 
-        database.drop_embedded_database(name)
+
+def test_reset_demo_empties_a_database_that_holds_the_demo(demo_template, tmp_path):
+    """What ``reset_demo`` does before it builds the demo again (as the template's build did)."""
+    name, _ = clone(demo_template, tmp_path)
+    owner = {**settings.DATABASES["owner"], "NAME": name}
+    try:
+        assert _tables(owner) > 50
+        database.reset_schema(owner)
+        assert _tables(owner) == 0
+    finally:
+        drop(name)
+
+
+def _tables(owner_settings) -> int:
+    import psycopg
+
+    with psycopg.connect(**database._psycopg_kwargs(owner_settings, owner_settings["NAME"])) as c:
+        query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        return c.execute(query).fetchone()[0]

@@ -1,12 +1,9 @@
 """The demo's case-file audit, judged by what the services and selectors say of it: one
 inspection's fieldwork complete (Staffordshire, now in reporting), one under way (Essex)."""
 
-import io
 from collections import Counter, defaultdict
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from cpinspect.accounts.models import User
 from cpinspect.assessments import selectors, services
@@ -26,20 +23,10 @@ from cpinspect.programmes.models import Inspection, TeamRole
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo built once for the module (without the year's plan), then rolled back; each
-    test runs inside it."""
-    from cpinspect.demo.builder import build_demo, finish_demo_fieldwork
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CPINSPECT_CASEFILES_DIR", str(tmp_path_factory.mktemp("casefiles")))
-        patch.setenv("CPINSPECT_PSEUDONYM_KEY", "test-master-secret-not-for-production")
-        with django_db_blocker.unblock(), transaction.atomic():
-            call_command("load_reference_data", stdout=io.StringIO())
-            build_demo(password="demo password 123")
-            finish_demo_fieldwork(password="demo password 123")  # (the plan is not needed)
-            yield
-            transaction.set_rollback(True)
+def demo(demo_database):
+    """A copy of the suite's demo for the module (``tests/demo_database.py``); each test runs
+    in a transaction that is rolled back."""
+    return demo_database
 
 
 def cp_inspection(force_name):
