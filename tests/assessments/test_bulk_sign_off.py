@@ -5,8 +5,9 @@ in the error summary and nothing changes."""
 import pytest
 from django.urls import reverse
 
+from cpinspect.assessments import services
 from cpinspect.assessments.models import CaseAudit
-from tests.assessments.conftest import submit
+from tests.assessments.conftest import draw_sample, submit
 from tests.races import ROUNDS, race, raised, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +79,32 @@ def test_a_case_not_ready_is_named_and_none_is_signed_off(client, inspection, pe
 
 
 def test_a_case_of_another_inspection_is_refused(client, inspection, people, ready):
-    foreign = CaseAudit.objects.exclude(inspection=inspection).values_list("case_id", flat=True)
-    outside = max([*foreign, *(a.case_id for a in CaseAudit.objects.all())]) + 1000
+    """A number that is no case at all is named and nothing changes."""
+    outside = max(a.case_id for a in CaseAudit.objects.all()) + 1000
     client.force_login(people["lead"])
     response = client.post(_bulk(inspection), {"case": [ready[0].case_id, outside]})
     assert response.status_code == 400
     assert f"Case {outside}: This case is not in this inspection" in response.content.decode()
     assert _locked(ready) == []
+
+
+def test_a_ready_case_the_lead_leads_elsewhere_is_refused_here(
+    client, inspection, joint_inspection, people, ready
+):
+    """The attack: the same person leads a second inspection, whose case is ready to sign off;
+    posting its number to this inspection's bulk sign-off signs off neither."""
+    draw_sample(joint_inspection, people["lead"], size=6, seed=7)
+    services.cases_allocate(inspection=joint_inspection, user=people["lead"])
+    elsewhere = CaseAudit.objects.filter(inspection=joint_inspection).order_by("case_id").first()
+    submit(elsewhere, elsewhere.examiner)
+    elsewhere.refresh_from_db()
+    assert elsewhere.final_grade and not elsewhere.locked  # ready, in the other inspection
+    client.force_login(people["lead"])
+    response = client.post(_bulk(inspection), {"case": [ready[0].case_id, elsewhere.case_id]})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert f"Case {elsewhere.case_id}: This case is not in this inspection" in text
+    assert _locked([*ready, elsewhere]) == []
 
 
 def test_nothing_ticked_is_an_error_not_a_banner(client, inspection, people, ready):
