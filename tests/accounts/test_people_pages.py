@@ -135,6 +135,22 @@ def test_an_invited_person_sets_a_password_once_and_signs_in(people, client, cap
     again = client.get(link, follow=True)  # used: the token held the old password hash
     assert not again.context["validlink"]
     assert "This link no longer works" in again.content.decode()
+    # the token is in no audit trail context (path) and no access log row
+    token = link.rstrip("/").split("/")[-1]
+    recorded = _every_recorded_text()
+    assert "/people/invite/" in recorded  # the invitation is on record, by its path
+    assert token not in recorded
+
+
+def _every_recorded_text() -> str:
+    from django.core import serializers
+    from pghistory.models import Context
+
+    from cpinspect.audittrail.models import AccessLogEntry
+
+    rows = [*Context.objects.all(), *AccessLogEntry.objects.all()]
+    assert rows, "the journey left no audit record to search"
+    return serializers.serialize("json", rows)
 
 
 def test_an_expired_invitation_is_refused(people, client, settings):
