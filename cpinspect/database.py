@@ -135,10 +135,15 @@ def recreate_database(owner_settings: dict) -> None:
         _run_as_owner(owner_settings, "postgres", f'CREATE DATABASE "{owner_settings["NAME"]}"')
 
 
-def _run_as_owner(owner_settings: dict, dbname: str, *statements: str) -> None:
+def connect_as_owner(owner_settings: dict, dbname: str):
+    """A psycopg connection (autocommit) as the owner role to ``dbname``."""
     import psycopg
 
-    with psycopg.connect(**_psycopg_kwargs(owner_settings, dbname), autocommit=True) as conn:
+    return psycopg.connect(**_psycopg_kwargs(owner_settings, dbname), autocommit=True)
+
+
+def _run_as_owner(owner_settings: dict, dbname: str, *statements: str) -> None:
+    with connect_as_owner(owner_settings, dbname) as conn:
         for statement in statements:
             conn.execute(statement)
 

@@ -41,12 +41,6 @@ class DemoTemplate:
     casefiles: Path
     output: str  # what ``cpinspect reset_demo`` printed
 
-    def env(self, **changes) -> dict:
-        """The environment a console command needs to work on (a copy of) the demo."""
-        env = {**os.environ, "CPINSPECT_DEMO": "1", **demo_environment(self.casefiles), **changes}
-        env.pop("DJANGO_SETTINGS_MODULE", None)  # the console command sets its own
-        return env
-
 
 def demo_environment(casefiles: Path) -> dict:
     """Where the demo's case files are, and its keys (the same in the console and in tests)."""
@@ -55,6 +49,18 @@ def demo_environment(casefiles: Path) -> dict:
         "CPINSPECT_PSEUDONYM_KEY": PSEUDONYM_KEY,
         "CPINSPECT_EVIDENCE_KEYS": EVIDENCE_KEY,
     }
+
+
+def console_environment(database_name: str, casefiles: Path) -> dict:
+    """What a console command needs to work on the demo in ``database_name``."""
+    env = {
+        **os.environ,
+        "CPINSPECT_DEMO": "1",
+        "CPINSPECT_DB_NAME": database_name,
+        **demo_environment(casefiles),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # the console command sets its own
+    return env
 
 
 def run_cli(*args, env, timeout=600):
@@ -68,8 +74,7 @@ def demo_template(django_db_setup, tmp_path_factory):
     """The demo, built once by ``cpinspect reset_demo`` on a database that did not exist."""
     name = f"{settings.DATABASES['owner']['NAME']}_demo"
     casefiles = tmp_path_factory.mktemp("demo") / "casefiles"
-    template = DemoTemplate(name=name, casefiles=casefiles, output="")
-    env = template.env(CPINSPECT_DB_NAME=name)
+    env = console_environment(name, casefiles)
     try:
         built = run_cli("reset_demo", "--password", DEMO_PASSWORD, env=env, timeout=1200)
         assert built.returncode == 0, built.stderr
@@ -81,10 +86,8 @@ def demo_template(django_db_setup, tmp_path_factory):
 def clone(template: DemoTemplate, folder: Path) -> tuple[str, Path]:
     """A database and a case-file folder copied from the template's."""
     name = f"{template.name}_{next(_clones)}"
-    owner = settings.DATABASES["owner"]
-    database._run_as_owner(
-        owner, "postgres", f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"'
-    )
+    with database.connect_as_owner(settings.DATABASES["owner"], "postgres") as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
     casefiles = folder / "casefiles"
     shutil.copytree(template.casefiles, casefiles)
     return name, casefiles

@@ -78,7 +78,7 @@ def test_a_case_not_ready_is_named_and_none_is_signed_off(client, inspection, pe
     assert _locked(ready) == [] and not CaseAudit.objects.get(pk=waiting.pk).locked
 
 
-def test_a_case_of_another_inspection_is_refused(client, inspection, people, ready):
+def test_a_number_that_is_no_case_is_refused(client, inspection, people, ready):
     """A number that is no case at all is named and nothing changes."""
     outside = max(a.case_id for a in CaseAudit.objects.all()) + 1000
     client.force_login(people["lead"])

@@ -12,161 +12,26 @@ and granting oneself the power to do any of these.
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
-from pghistory.models import Event
 
 from cpinspect import database
 from cpinspect.assessments import services as audit_services
 from cpinspect.assessments.models import CaseAudit, Escalation
 from cpinspect.findings.models import Judgement
-from cpinspect.reports import rendering
-from cpinspect.reports.models import Report, ReportInspection
 from tests.assessments.conftest import audit_env  # noqa: F401 (keys for the synthetic cases)
+from tests.audittrail.trigger_attacks import (
+    attempt,
+    functions_in_public,
+    history_table_of,
+    published_report,
+    query,
+    refused,
+    triggers_by_table,
+)
 from tests.reports.conftest import quick_inspection  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-# What a refusal says: no privilege, not the owner, or a protective trigger's message.
-REFUSED = (
-    "must be owner",
-    "permission denied",
-    "cannot be",
-    "cannot change",
-    "Cannot delete",
-    "Cannot update",
-    "audit of this inspection is closed",  # ADR 0021: a closed audit is read only
-)
-
-
-# --- what the database says is protected -----------------------------------------------------
-
-
-def _query(sql: str, params=()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def triggers_by_table() -> dict[str, list[str]]:
-    """Every trigger (not the constraint machinery's own) on every table in public."""
-    found: dict[str, list[str]] = {}
-    for table, trigger in _query(
-        """SELECT c.relname, t.tgname FROM pg_trigger t
-           JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'public' AND NOT t.tgisinternal ORDER BY 1, 2"""
-    ):
-        found.setdefault(table, []).append(trigger)
-    return found
-
-
-def gated_tables() -> list[str]:
-    """Tables with a django-pgtrigger trigger: its function asks _pgtrigger_should_ignore."""
-    return [
-        table
-        for (table,) in _query(
-            """SELECT DISTINCT c.relname FROM pg_trigger t
-               JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
-               WHERE NOT t.tgisinternal AND p.prosrc LIKE '%%_pgtrigger_should_ignore%%'
-               ORDER BY 1"""
-        )
-    ]
-
-
-def functions_in_public() -> list[str]:
-    """Every function in public (the trigger functions and the ones they call)."""
-    return [
-        signature
-        for (signature,) in _query(
-            """SELECT p.oid::regprocedure::text FROM pg_proc p
-               JOIN pg_namespace n ON n.oid = p.pronamespace
-               WHERE n.nspname = 'public' AND p.prokind = 'f' ORDER BY 1"""
-        )
-    ]
-
-
-def history_table_of() -> dict[str, str]:
-    """Tracked table -> its pghistory event table."""
-    return {
-        m.pgh_tracked_model._meta.db_table: m._meta.db_table
-        for m in apps.get_models()
-        if issubclass(m, Event) and getattr(m, "pgh_tracked_model", None) is not None
-    }
-
-
-def every_ignore_name() -> str:
-    """Every trigger's name, alone and as pgtrigger's ``table:name``, as a Postgres array."""
-    names = [
-        n for table, ts in triggers_by_table().items() for t in ts for n in (t, f"{table}:{t}")
-    ]
-    return "{" + ",".join(names) + "}"
-
-
-# --- the attacker ----------------------------------------------------------------------------
-
-
-class _Undo(Exception):
-    pass
-
-
-def attempt(*statements, params=None, then=None, ignore_every_trigger=True):
-    """Run ``statements`` as the app role, every trigger asked to be ignored, in a savepoint
-    that is always rolled back. Returns the error's text (None if none), the last statement's
-    row count and what ``then(cursor)`` returned before the rollback."""
-    outcome = {"error": None, "rows": None, "then": None}
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            if ignore_every_trigger:
-                cursor.execute(
-                    "SELECT set_config('pgtrigger.ignore', %s, true)", [every_ignore_name()]
-                )
-            try:
-                with transaction.atomic():
-                    for statement in statements:
-                        cursor.execute(statement, params)
-                    outcome["rows"] = cursor.rowcount
-            except DatabaseError as error:
-                outcome["error"] = str(error).splitlines()[0]
-            if then is not None:
-                outcome["then"] = then(cursor)
-            raise _Undo
-    except _Undo:
-        pass
-    return outcome["error"], outcome["rows"], outcome["then"]
-
-
-def refused(error: str | None) -> bool:
-    return error is not None and any(word in error for word in REFUSED)
-
-
-# --- the data every protected table is attacked on ------------------------------------------
-
-
-def _published(kind, inspection, people, inspections=()) -> Report:
-    """A published report made directly (the triggers need its status, not a render)."""
-    now = timezone.now()
-    html, pdf, data = "<p>Published</p>", b"%PDF-1.7 published", {"results": {}}
-    report = Report.objects.create(
-        kind=kind,
-        inspection=inspection,
-        title=f"A {kind} report",
-        data=data,
-        html=html,
-        pdf=pdf,
-        content_sha256=rendering.sha256(html.encode()),
-        pdf_sha256=rendering.sha256(pdf),
-        data_sha256=rendering.sha256(rendering.canonical_json(data)),
-        built_at=now,
-        built_by=people["lead"],
-    )
-    for each in inspections:
-        ReportInspection.objects.create(report=report, inspection=each)
-    Report.objects.filter(pk=report.pk).update(
-        status="published", published_at=now, published_by=people["programme_manager"]
-    )
-    return report
 
 
 @pytest.fixture
@@ -178,8 +43,8 @@ def protected(quick_inspection, people):  # noqa: F811
         audit=audit, user=people["lead"], concern="The child is still at home with the suspect."
     )
     return {
-        "report": _published("force", quick_inspection, people),
-        "thematic": _published("thematic", None, people, inspections=[quick_inspection]),
+        "report": published_report("force", quick_inspection, people),
+        "thematic": published_report("thematic", None, people, inspections=[quick_inspection]),
         "judgement": Judgement.objects.get(inspection=quick_inspection),
         "escalation": escalation,
     }
@@ -190,7 +55,7 @@ def protected(quick_inspection, people):  # noqa: F811
 
 def test_the_issue_attack_cannot_change_a_published_report(protected, client):
     report = protected["report"]
-    before = _query(
+    before = query(
         "SELECT title, html, content_sha256 FROM reports_report WHERE id = %s", [report.pk]
     )
     error, _, _ = attempt(
@@ -199,7 +64,7 @@ def test_the_issue_attack_cannot_change_a_published_report(protected, client):
     )
     assert refused(error), error
     assert (
-        _query("SELECT title, html, content_sha256 FROM reports_report WHERE id = %s", [report.pk])
+        query("SELECT title, html, content_sha256 FROM reports_report WHERE id = %s", [report.pk])
         == before
     )
     page = client.get(reverse("report-detail", args=[report.pk]))
@@ -257,7 +122,7 @@ def test_the_ignore_setting_switches_no_trigger_off(protected):
 def test_the_logs_cannot_be_changed_even_with_every_trigger_asked_to_be_ignored(protected):
     history_of = history_table_of()
     for event_table in sorted(set(history_of.values()) | {"audittrail_accesslogentry"}):
-        rows = _query(f"SELECT count(*) FROM {event_table}")  # noqa: S608
+        rows = query(f"SELECT count(*) FROM {event_table}")  # noqa: S608
         for statement in (
             f"UPDATE {event_table} SET pgh_label = pgh_label",
             f"DELETE FROM {event_table}",
@@ -266,7 +131,7 @@ def test_the_logs_cannot_be_changed_even_with_every_trigger_asked_to_be_ignored(
                 statement = statement.replace("pgh_label", "action")
             error, _, _ = attempt(statement)
             assert refused(error), (event_table, error)
-        assert _query(f"SELECT count(*) FROM {event_table}") == rows  # noqa: S608
+        assert query(f"SELECT count(*) FROM {event_table}") == rows  # noqa: S608
 
 
 # --- switching a trigger off some other way ---------------------------------------------------
@@ -372,7 +237,7 @@ def test_nothing_can_shadow_what_a_trigger_writes_to(shadow, protected):
     assert refused(error), error
     # And if the search path puts the session's own schemas first, the history still goes to
     # the real table.
-    before = _query(
+    before = query(
         f"SELECT count(*) FROM public.{history} WHERE pgh_obj_id = %s",
         [judgement.pk],  # noqa: S608
     )[0][0]
@@ -399,7 +264,7 @@ def test_a_temporary_table_cannot_take_a_tables_history(protected):
     table, the history trigger wrote into it and the real history stayed empty."""
     judgement = protected["judgement"]
     history = history_table_of()["findings_judgement"]
-    before = _query(f"SELECT count(*) FROM public.{history}")[0][0]  # noqa: S608
+    before = query(f"SELECT count(*) FROM public.{history}")[0][0]  # noqa: S608
 
     def recorded(cursor):
         cursor.execute(f"SELECT count(*) FROM public.{history}")  # noqa: S608
@@ -419,18 +284,18 @@ def test_a_temporary_table_cannot_take_a_tables_history(protected):
 
 def test_the_hardened_ignore_function_is_installed_after_migrate(protected):
     """What the database holds, as the app role sees it."""
-    (language, body), *_ = _query(
+    (language, body), *_ = query(
         """SELECT l.lanname, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
            WHERE p.proname = '_pgtrigger_should_ignore'"""
     )
     assert language == "sql" and "SELECT FALSE" in body and "current_setting" not in body.lower()
-    unpinned = _query(
+    unpinned = query(
         """SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE n.nspname = 'public' AND p.prokind = 'f'
              AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, public, pg_temp"}'"""
     )
     assert unpinned == []
-    privileges = _query(
+    privileges = query(
         """SELECT has_database_privilege(current_database(), 'CREATE'),
                   has_database_privilege(current_database(), 'TEMPORARY'),
                   has_schema_privilege('public', 'CREATE')"""

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from cpinspect.reports.models import Report
-from tests.audittrail.test_trigger_bypass import (
-    _published,
-    _query,
+from tests.audittrail.trigger_attacks import (
     attempt,
     gated_tables,
     history_table_of,
+    published_report,
+    query,
     refused,
 )
 
@@ -28,7 +28,7 @@ def whole_demo(demo_database):
     lead = User.objects.get(email="lead@demo.cpinspect.invalid")
     people = {"lead": lead, "programme_manager": lead}
     published = Report.objects.filter(status="published", kind="force").first()
-    _published("thematic", None, people, inspections=[published.inspection])
+    published_report("thematic", None, people, inspections=[published.inspection])
     ReportComment.objects.create(
         report=published, author=lead, section="summary", text="A factual accuracy comment."
     )
@@ -44,7 +44,7 @@ def whole_demo(demo_database):
 
 def _tracked_columns(table: str, history: str) -> list[tuple[str, str]]:
     """(column, type) of ``table`` that its history copies, text first."""
-    return _query(
+    return query(
         """SELECT c.column_name, c.data_type FROM information_schema.columns c
            JOIN information_schema.columns h
              ON h.table_name = %s AND h.column_name = c.column_name
@@ -79,7 +79,7 @@ def _update_attack(table: str, event_table: str, pk) -> str:
     """Change one tracked column of the row (the first that takes the change): 'refused',
     'recorded' (its history row written) or 'unrecorded'; 'untried' if no column took it."""
     count = _event_count(event_table, pk, "update")
-    before = _query(
+    before = query(
         f"SELECT count(*) FROM {event_table} WHERE pgh_obj_id = %s AND pgh_label = 'update'", [pk]
     )[0][0]  # noqa: S608
     for column, kind in _tracked_columns(table, event_table):
@@ -99,7 +99,7 @@ def _update_attack(table: str, event_table: str, pk) -> str:
 
 
 def _delete_attack(table: str, event_table: str, pk) -> str:
-    before = _query(
+    before = query(
         f"SELECT count(*) FROM {event_table} WHERE pgh_obj_id = %s AND pgh_label = 'delete'", [pk]
     )[0][0]  # noqa: S608
     error, rows, after = attempt(
@@ -121,7 +121,7 @@ def test_with_every_trigger_asked_to_be_ignored_every_change_is_refused_or_recor
     for table in gated_tables():
         if table not in history_of:
             continue  # an event table or the access log (append-only: the next test)
-        rows = _query(f"SELECT id FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
+        rows = query(f"SELECT id FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
         if not rows:
             empty.append(table)
             continue

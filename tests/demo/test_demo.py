@@ -10,7 +10,8 @@ from cpinspect.accounts.models import Role, User
 from cpinspect.demo.builder import FIELDWORK_PEOPLE
 from cpinspect.programmes.models import Inspection, StatusChange
 from cpinspect.scheduling.models import InspectorProfile
-from tests.demo_database import DEMO_PASSWORD, clone, drop, run_cli
+from tests.backups.support import tables
+from tests.demo_database import DEMO_PASSWORD, clone, console_environment, drop, run_cli
 
 
 def test_reset_demo_builds_the_demo_on_a_database_that_did_not_exist(demo_template):
@@ -66,7 +67,7 @@ def test_console_demo_again_reuses_the_demo_and_reset_demo_refuses_without_the_s
     demo_template, tmp_path
 ):
     name, casefiles = clone(demo_template, tmp_path)
-    env = demo_template.env(CPINSPECT_DB_NAME=name, CPINSPECT_CASEFILES_DIR=str(casefiles))
+    env = console_environment(name, casefiles)
     try:
         again = run_cli("demo", "--no-serve", env=env)
         assert again.returncode == 0, again.stderr
@@ -84,16 +85,10 @@ def test_reset_demo_empties_a_database_that_holds_the_demo(demo_template, tmp_pa
     name, _ = clone(demo_template, tmp_path)
     owner = {**settings.DATABASES["owner"], "NAME": name}
     try:
-        assert _tables(owner) > 50
+        with database.connect_as_owner(owner, name) as connection:
+            assert len(tables(connection)) > 50
         database.reset_schema(owner)
-        assert _tables(owner) == 0
+        with database.connect_as_owner(owner, name) as connection:
+            assert tables(connection) == []
     finally:
         drop(name)
-
-
-def _tables(owner_settings) -> int:
-    import psycopg
-
-    with psycopg.connect(**database._psycopg_kwargs(owner_settings, owner_settings["NAME"])) as c:
-        query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
-        return c.execute(query).fetchone()[0]

@@ -22,13 +22,6 @@ from cpinspect.casefiles.models import CaseStatus, SampledCase
 from cpinspect.programmes.models import Inspection, TeamRole
 
 
-@pytest.fixture(scope="module")
-def demo(demo_database):
-    """A copy of the suite's demo for the module (``tests/demo_database.py``); each test runs
-    in a transaction that is rolled back."""
-    return demo_database
-
-
 def cp_inspection(force_name):
     return Inspection.objects.get(kind="child_protection", force__name=force_name)
 
@@ -47,7 +40,7 @@ def writing_of(assessment) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_completed_fieldwork_every_case_examined_moderated_resolved_and_signed_off(demo):
+def test_completed_fieldwork_every_case_examined_moderated_resolved_and_signed_off(demo_database):
     staffordshire = cp_inspection("Staffordshire")
     lead = lead_of(staffordshire)
     progress = selectors.progress_of(lead, staffordshire)
@@ -110,7 +103,7 @@ def test_completed_fieldwork_every_case_examined_moderated_resolved_and_signed_o
 
 
 @pytest.mark.django_db
-def test_completed_fieldwork_follows_the_moderation_rule(demo):
+def test_completed_fieldwork_follows_the_moderation_rule(demo_database):
     staffordshire = cp_inspection("Staffordshire")
     rule = services.ModerationRule.from_settings()
     firsts = Assessment.objects.filter(
@@ -131,7 +124,7 @@ def test_completed_fieldwork_follows_the_moderation_rule(demo):
 
 
 @pytest.mark.django_db
-def test_completed_fieldwork_grades_are_a_plausible_mix_varying_by_theme(demo):
+def test_completed_fieldwork_grades_are_a_plausible_mix_varying_by_theme(demo_database):
     staffordshire = cp_inspection("Staffordshire")
     finals = Counter(
         CaseAudit.objects.filter(inspection=staffordshire).values_list("final_grade", flat=True)
@@ -151,7 +144,7 @@ def test_completed_fieldwork_grades_are_a_plausible_mix_varying_by_theme(demo):
 
 
 @pytest.mark.django_db
-def test_fieldwork_under_way_in_essex(demo):
+def test_fieldwork_under_way_in_essex(demo_database):
     essex = cp_inspection("Essex")
     lead = lead_of(essex)
     progress = selectors.progress_of(lead, essex)
@@ -189,7 +182,7 @@ def test_fieldwork_under_way_in_essex(demo):
 
 
 @pytest.mark.django_db
-def test_demo_writing_is_marked_as_demo_data(demo):
+def test_demo_writing_is_marked_as_demo_data(demo_database):
     written = [text for a in Assessment.objects.all() for text in writing_of(a)]
     assert len(written) > 100
     assert all(text.startswith(DEMO) for text in written)
@@ -199,7 +192,7 @@ def test_demo_writing_is_marked_as_demo_data(demo):
 
 
 @pytest.mark.django_db
-def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo):
+def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo_database):
     """Staffordshire's fieldwork, findings and report are complete: every move was made with
     nothing outstanding, its audit is closed and its report records no unfinished stage. No
     other inspection moved on with work outstanding either."""
@@ -225,7 +218,7 @@ def test_the_demo_moves_on_only_when_a_stage_is_finished_or_with_a_reason(demo):
     assert not StatusChange.objects.filter(reason=UNFINISHED_REASON).exists()
 
 
-def test_the_demo_publishes_a_correction_and_gives_nothing_away(demo):
+def test_the_demo_publishes_a_correction_and_gives_nothing_away(demo_database):
     """Staffordshire's report is corrected (version 1 superseded, version 2 published, the
     audit closed so no figure changed); the independent attacker, given every published
     version, recovers nothing the disclosure policy protects (ADR 0023)."""
@@ -245,7 +238,7 @@ def test_the_demo_publishes_a_correction_and_gives_nothing_away(demo):
 
 
 @pytest.mark.django_db
-def test_the_partner_has_thurrock_cases_to_examine(demo):
+def test_the_partner_has_thurrock_cases_to_examine(demo_database):
     # issue 15, failure 5: the joint inspection's cases go to its partner inspector (ADR 0028)
     thurrock = Inspection.objects.get(kind="joint_targeted_area", council__name="Thurrock")
     partner = thurrock.team.get(role=TeamRole.PARTNER).user
@@ -257,7 +250,7 @@ def test_the_partner_has_thurrock_cases_to_examine(demo):
 
 
 @pytest.mark.django_db
-def test_kent_has_a_whole_graded_fieldwork_and_a_published_report(demo):
+def test_kent_has_a_whole_graded_fieldwork_and_a_published_report(demo_database):
     """Kent is published with every case examined and signed off, findings and a report that
     went through disclosure control, not moved to published with its work left out."""
     from cpinspect.findings.models import Judgement
@@ -287,7 +280,7 @@ def test_kent_has_a_whole_graded_fieldwork_and_a_published_report(demo):
 
 
 @pytest.mark.django_db
-def test_the_demo_publishes_a_thematic_report_across_staffordshire_and_kent(demo):
+def test_the_demo_publishes_a_thematic_report_across_staffordshire_and_kent(demo_database):
     from cpinspect.demo.builder import THEMATIC_TITLE
     from cpinspect.reports.models import Report
 
@@ -305,7 +298,7 @@ def test_the_demo_publishes_a_thematic_report_across_staffordshire_and_kent(demo
 
 
 @pytest.mark.django_db
-def test_the_attacker_given_every_demo_publication_recovers_nothing(demo):
+def test_the_attacker_given_every_demo_publication_recovers_nothing(demo_database):
     """Every public version of every report in the demo (both forces' reports, the
     correction and the thematic report): the independent attacker (tests/disclosure_attacker)
     finds no [c] it can tell exactly, or tell is 5 or less (docs/disclosure-control.md)."""
@@ -321,7 +314,7 @@ def test_the_attacker_given_every_demo_publication_recovers_nothing(demo):
 
 
 @pytest.mark.django_db
-def test_kents_force_page_links_to_its_report(demo, client):
+def test_kents_force_page_links_to_its_report(demo_database, client):
     from django.urls import reverse
 
     from cpinspect.reports.models import Report

@@ -7,8 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cpinspect.accounts.models import Role
-from cpinspect.editing.versions import StaleEdit
-from cpinspect.findings import services
 from cpinspect.findings.models import ActionPlan, ActionPlanStatus, ForceUpdate
 from tests.findings.conftest import publish
 from tests.fixtures import make_user
@@ -53,29 +51,43 @@ def test_the_team_recording_the_plan_while_the_force_sends_it_overwrites_nothing
     inspection, people, round_
 ):
     publish(inspection, people)
-    plan = ActionPlan.objects.get(inspection=inspection)
-    version = plan.version  # the page the lead opened, before the force sent anything
+    lead_page = reverse("findings-action-plan", args=[inspection.pk])
+    lead = signed_in(people["lead"])
+    accepted = {
+        "status": ActionPlanStatus.ACCEPTED,
+        "received_on": timezone.localdate().isoformat(),
+        "note": "Accepted at the meeting.",
+    }
 
     def lead_accepts(go):
+        hidden = opened(lead, lead_page)  # opened before the force sent anything
         go()
-        return services.action_plan_record(
-            plan=ActionPlan.objects.get(pk=plan.pk),
-            user=people["lead"],
-            status=ActionPlanStatus.ACCEPTED,
-            received_on=timezone.localdate(),
-            note="Accepted at the meeting.",
-            expected_version=version,
-        )
+        return lead.post(lead_page, {**hidden, **accepted})
 
     url = reverse("findings-action-plan-send", args=[inspection.pk])
-    lead, force = race(lead_accepts, _sends(signed_in(people["liaison"]), url, "Our plan."))
-    assert not isinstance(force, BaseException) and force.status_code == 302
+    team, force = race(lead_accepts, _sends(signed_in(people["liaison"]), url, "Our plan."))
+    assert raised([team, force]) == []
+    assert force.status_code == 302
     assert ForceUpdate.objects.get().text == "Our plan."
-    plan.refresh_from_db()
-    if isinstance(lead, BaseException):
+    plan = ActionPlan.objects.get(inspection=inspection)
+    if team.status_code == 409:
         # the force's send came first: the lead's page was stale, and is told so
-        assert isinstance(lead, StaleEdit), lead
         assert plan.status == ActionPlanStatus.RECEIVED
     else:
         # the lead came first: the force's later send leaves the team's decision alone
+        assert team.status_code == 302
         assert plan.status == ActionPlanStatus.ACCEPTED and plan.note == "Accepted at the meeting."
+
+
+def test_the_leads_page_opened_before_the_force_sent_the_plan_is_refused(inspection, people):
+    """The race's first order, in sequence: the lead's save would overwrite the received plan."""
+    publish(inspection, people)
+    lead_page = reverse("findings-action-plan", args=[inspection.pk])
+    lead = signed_in(people["lead"])
+    hidden = opened(lead, lead_page)
+    send = reverse("findings-action-plan-send", args=[inspection.pk])
+    liaison = signed_in(people["liaison"])
+    assert liaison.post(send, {**opened(liaison, send), "text": "Our plan."}).status_code == 302
+    stale = lead.post(lead_page, {**hidden, "status": ActionPlanStatus.AWAITED, "note": ""})
+    assert stale.status_code == 409
+    assert ActionPlan.objects.get(inspection=inspection).status == ActionPlanStatus.RECEIVED
