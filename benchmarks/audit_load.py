@@ -118,19 +118,22 @@ def setup_data(inspectors: int, cases_each: int) -> dict:
         )
         essex = Force.objects.get(code=ESSEX)
         inspection = programmes.inspection_create(
+            planner,
             programme=programme,
             kind=InspectionType.CHILD_PROTECTION,
             force=essex,
             fieldwork_starts_on=dt.date(2026, 10, 5),
         )
-        programmes.team_member_add(inspection=inspection, user=lead, role=TeamRole.LEAD)
+        programmes.team_member_add(planner, inspection=inspection, person=lead, role=TeamRole.LEAD)
         for person in people:
-            programmes.team_member_add(inspection=inspection, user=person, role=TeamRole.INSPECTOR)
+            programmes.team_member_add(
+                planner, inspection=inspection, person=person, role=TeamRole.INSPECTOR
+            )
         current = Status.PLANNED
         for status in MAIN_PATH[1 : MAIN_PATH.index(Status.FIELDWORK) + 1]:
             move = transition_between(current, status)
             actor = lead if "inspection_lead" in move.actors else planner
-            programmes.inspection_transition(inspection=inspection, target=status, user=actor)
+            programmes.inspection_transition(actor, inspection=inspection, target=status)
             current = status
 
         until = inspection.fieldwork_starts_on - dt.timedelta(days=14)

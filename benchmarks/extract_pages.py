@@ -114,10 +114,15 @@ def setup(rows: int, bad: int, profile: bool = False) -> dict:
         lead = User(email="lead@bench.invalid", full_name="Lee Lead", role=Role.LEAD_INSPECTOR)
         lead.set_unusable_password()
         lead.save()
+        planner = User(email="planner@bench.invalid", full_name="Pat Planner")
+        planner.role = Role.PROGRAMME_MANAGER
+        planner.set_unusable_password()
+        planner.save()
         programme = Programme.objects.create(
             name="2026/27", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2027, 3, 31)
         )
         inspection = programmes.inspection_create(
+            planner,
             programme=programme,
             kind=InspectionType.CHILD_PROTECTION,
             force=Force.objects.get(code=ESSEX),
@@ -125,7 +130,7 @@ def setup(rows: int, bad: int, profile: bool = False) -> dict:
         )
         inspection.status = Status.FIELDWORK
         inspection.save()
-        programmes.team_member_add(inspection=inspection, user=lead, role=TeamRole.LEAD)
+        programmes.team_member_add(planner, inspection=inspection, person=lead, role=TeamRole.LEAD)
     data = _extract_file(rows, bad)
     if profile:
         import cProfile

@@ -78,17 +78,18 @@ def setup_data() -> dict:
         )
         essex = Force.objects.get(code=ESSEX)
         inspection = programmes.inspection_create(
+            planner,
             programme=programme,
             kind=InspectionType.CHILD_PROTECTION,
             force=essex,
             fieldwork_starts_on=dt.date(2026, 10, 5),
         )
-        programmes.team_member_add(inspection=inspection, user=lead, role=TeamRole.LEAD)
+        programmes.team_member_add(planner, inspection=inspection, person=lead, role=TeamRole.LEAD)
         current = Status.PLANNED
         for status in MAIN_PATH[1 : MAIN_PATH.index(Status.FIELDWORK) + 1]:
             move = transition_between(current, status)
             actor = lead if "inspection_lead" in move.actors else planner
-            programmes.inspection_transition(inspection=inspection, target=status, user=actor)
+            programmes.inspection_transition(actor, inspection=inspection, target=status)
             current = status
     councils = sorted(essex.councils.values_list("code", flat=True))
     connections.close_all()

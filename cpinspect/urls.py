@@ -5,6 +5,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("cpinspect.api.urls")),
     path("", include("cpinspect.accounts.urls")),
+    path("", include("cpinspect.registry.urls")),
+    path("", include("cpinspect.programmes.urls")),
     path("", include("cpinspect.audittrail.urls")),
     path("", include("cpinspect.casefiles.urls")),
     path("", include("cpinspect.assessments.urls")),

@@ -57,6 +57,13 @@ def make_user(key, role, **extra):
     return user
 
 
+def programme_manager():
+    """The programme manager who plans what a test sets up (inspections, teams): the
+    ``people`` fixture's when there is one, or a new one."""
+    existing = User.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True).order_by("pk")
+    return existing.first() or make_user("programmemanager", Role.PROGRAMME_MANAGER)
+
+
 @pytest.fixture
 def people(reference):
     return {
@@ -84,7 +91,7 @@ def programme(db):
 
 
 def _inspection(programme, status=Status.PLANNED, **kwargs):
-    inspection = services.inspection_create(programme=programme, **kwargs)
+    inspection = services.inspection_create(programme_manager(), programme=programme, **kwargs)
     if status != Status.PLANNED:
         inspection.status = status
         inspection.save()
@@ -107,7 +114,9 @@ def inspection(programme, people, reference):
         ("moderator", TeamRole.MODERATOR),
         ("analyst", TeamRole.ANALYST),
     ]:
-        services.team_member_add(inspection=inspection, user=people[key], role=role)
+        services.team_member_add(
+            programme_manager(), inspection=inspection, person=people[key], role=role
+        )
     return inspection
 
 
@@ -120,7 +129,9 @@ def planned_inspection(programme, people, reference):
         force=reference["essex"],
         fieldwork_starts_on=date(2027, 5, 10),
     )
-    services.team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
+    services.team_member_add(
+        programme_manager(), inspection=inspection, person=people["lead"], role=TeamRole.LEAD
+    )
     return inspection
 
 
@@ -136,8 +147,12 @@ def joint_inspection(programme, people, reference):
         fieldwork_starts_on=date(2026, 11, 9),
         partner_inspectorates=[reference["ofsted"], reference["cqc"]],
     )
-    services.team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
-    services.team_member_add(inspection=inspection, user=people["partner"], role=TeamRole.PARTNER)
+    services.team_member_add(
+        programme_manager(), inspection=inspection, person=people["lead"], role=TeamRole.LEAD
+    )
+    services.team_member_add(
+        programme_manager(), inspection=inspection, person=people["partner"], role=TeamRole.PARTNER
+    )
     return inspection
 
 
@@ -151,5 +166,7 @@ def kent_inspection(programme, people, reference):
         force=reference["kent"],
         fieldwork_starts_on=date(2027, 1, 11),
     )
-    services.team_member_add(inspection=inspection, user=people["other_lead"], role=TeamRole.LEAD)
+    services.team_member_add(
+        programme_manager(), inspection=inspection, person=people["other_lead"], role=TeamRole.LEAD
+    )
     return inspection

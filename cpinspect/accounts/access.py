@@ -10,6 +10,8 @@ Views, the API and selectors ask these functions; none of them decides access on
   been notified; never case-level data nor the inspectorate's working notes.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
@@ -23,6 +25,23 @@ PUBLIC_STATUSES = [Status.PUBLISHED, Status.FOLLOW_UP, Status.CLOSED]
 CASE_DATA_TEAM_ROLES = set(TeamRole)  # every place on the team
 # Places on the team that examine or moderate cases (everyone but the analyst).
 EXAMINING_ROLES = CASE_DATA_TEAM_ROLES - {TeamRole.ANALYST}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A rule's answer, carrying its refusal in words: ``require`` raises it, pages and API
+    endpoints show it, so no view or serializer writes the message again. Truthy when
+    allowed, so templates and ``if`` read it as the yes or no it is."""
+
+    allowed: bool
+    refusal: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def decide(allowed: bool, refusal: str) -> Decision:
+    return Decision(True) if allowed else Decision(False, refusal)
 
 
 def is_signed_in(user) -> bool:
@@ -68,12 +87,19 @@ def can_see_team(user, inspection) -> bool:
     return is_signed_in(user) and user.role != Role.FORCE_LIAISON
 
 
-def can_manage_team(user, inspection) -> bool:
-    return has_role(user, Role.PROGRAMME_MANAGER) or TeamRole.LEAD in team_roles(user, inspection)
+def can_manage_team(user, inspection) -> Decision:
+    return decide(
+        has_role(user, Role.PROGRAMME_MANAGER) or TeamRole.LEAD in team_roles(user, inspection),
+        "Only a programme manager or the inspection's lead can change its team.",
+    )
 
 
-def can_plan_programmes(user) -> bool:
-    return has_role(user, Role.PROGRAMME_MANAGER)
+def can_plan_programmes(user) -> Decision:
+    """Programmes, their inspections and their plans are the programme managers' work."""
+    return decide(
+        has_role(user, Role.PROGRAMME_MANAGER),
+        "Only a programme manager can plan programmes, inspections and their teams.",
+    )
 
 
 PEOPLE_REFUSAL = "Only an administrator can manage people."
@@ -113,10 +139,14 @@ def may_make_transition(user, inspection, transition) -> bool:
     return any(ACTOR_TESTS[actor](user, inspection) for actor in transition.actors)
 
 
-def require(allowed: bool, message: str = "You do not have access to this.") -> None:
-    """Refuse (403) unless ``allowed``: the one guard views and services use for a rule above."""
+DEFAULT_REFUSAL = "You do not have access to this."
+
+
+def require(allowed: Decision | bool, message: str = "") -> None:
+    """Refuse (403) unless ``allowed``: the one guard views and services use for a rule above.
+    A ``Decision`` brings its own words; a plain yes or no takes ``message``."""
     if not allowed:
-        raise PermissionDenied(message)
+        raise PermissionDenied(message or getattr(allowed, "refusal", "") or DEFAULT_REFUSAL)
 
 
 def describe_actors(transition) -> str:
@@ -263,9 +293,12 @@ def can_send_force_updates(user, inspection) -> bool:
     )
 
 
-def can_decide_follow_up(user, inspection) -> bool:
+def can_decide_follow_up(user, inspection) -> Decision:
     """Accepting a follow-up plans an inspection, which is a programme manager's job."""
-    return can_plan_programmes(user)
+    return decide(
+        has_role(user, Role.PROGRAMME_MANAGER),
+        "Only a programme manager decides follow-up inspections.",
+    )
 
 
 def recommendation_filter(user) -> Q | None:

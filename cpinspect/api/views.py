@@ -88,7 +88,9 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
         if request.method == "GET":
             previews = [
                 services.transition_preview(
-                    inspection=inspection, target=t.target, user=request.user
+                    request.user,
+                    inspection=inspection,
+                    target=t.target,
                 )
                 for t in lifecycle.transitions_from(inspection.status)
                 if access.may_make_transition(request.user, inspection, t)
@@ -99,9 +101,9 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
         data = form.validated_data
         try:
             change = services.inspection_transition(
+                request.user,
                 inspection=inspection,
                 target=data["target"],
-                user=request.user,
                 note=data["note"],
                 reason=data["reason"],
                 outstanding_seen=data["outstanding_seen"] or None,

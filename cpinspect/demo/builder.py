@@ -235,6 +235,7 @@ def _build_demo(password: str | None) -> dict[str, str]:
     for kind, subject, start, target, team in INSPECTIONS:
         joint = kind == InspectionType.JOINT_TARGETED_AREA
         inspection = services.inspection_create(
+            users["planner"],
             programme=programme,
             kind=kind,
             fieldwork_starts_on=start,
@@ -243,7 +244,9 @@ def _build_demo(password: str | None) -> dict[str, str]:
             partner_inspectorates=[ofsted, cqc] if joint else [],
         )
         for key, team_role in team:
-            services.team_member_add(inspection=inspection, user=users[key], role=team_role)
+            services.team_member_add(
+                users["planner"], inspection=inspection, person=users[key], role=team_role
+            )
         if subject == FIELDWORK_COMPLETED:
             # In fieldwork, from a synthetic extract; finish_demo_fieldwork() does the rest.
             _advance(inspection, Status.FIELDWORK, users)
@@ -298,11 +301,11 @@ def _finish_demo_fieldwork(password: str | None) -> dict[str, str]:
     ).first()
     if inspection is None:
         return credentials  # done already
+    planner = User.objects.get(email=next(p.email for p in PEOPLE if p.key == "planner"))
     for key, team_role in FIELDWORK_TEAM:
-        services.team_member_add(inspection=inspection, user=users[key], role=team_role)
+        services.team_member_add(planner, inspection=inspection, person=users[key], role=team_role)
     add_demo_fieldwork(inspection, complete=True)
     target = next(target for _, code, _, target, _ in INSPECTIONS if code == FIELDWORK_COMPLETED)
-    planner = User.objects.get(email=next(p.email for p in PEOPLE if p.key == "planner"))
     _advance(inspection, target, {"planner": planner}, since=Status.FIELDWORK)
     # findings (its cause of concern proposes a follow-up), then the published report
     lead = inspection.team.get(role=TeamRole.LEAD).user
@@ -366,7 +369,7 @@ def _give_essex_moderations(moderator, cases: int = 3) -> None:
         force__code=ESSEX,
     )
     lead = essex.team.get(role=TeamRole.LEAD).user
-    services.team_member_add(inspection=essex, user=moderator, role=TeamRole.MODERATOR)
+    services.team_member_add(lead, inspection=essex, person=moderator, role=TeamRole.MODERATOR)
     waiting = (
         essex.case_audits.filter(assessments__kind=Kind.FIRST, assessments__status="submitted")
         .exclude(assessments__kind=Kind.MODERATION)
@@ -397,12 +400,12 @@ def _advance(inspection: Inspection, target: str, users, since: str = Status.PLA
     for status in path[MAIN_PATH.index(since) :]:
         move = transition_between(current, status)
         actor = lead if "inspection_lead" in move.actors else users["planner"]
-        preview = services.transition_preview(inspection=inspection, target=status, user=actor)
+        preview = services.transition_preview(actor, inspection=inspection, target=status)
         with pghistory.context(user=actor.pk, source="demo"):
             services.inspection_transition(
+                actor,
                 inspection=inspection,
                 target=status,
-                user=actor,
                 note="Demo data.",
                 reason=UNFINISHED_REASON if preview.needs_reason else "",
             )

@@ -151,7 +151,6 @@ def _refused(refusal) -> Response:
 REFUSALS = services.REFUSALS
 # the rules are checked before the version is asked for: a refusal is 403, not 428
 TRACKERS = "Only the inspection's team or a programme manager tracks its findings."
-DECIDERS = "Only a programme manager decides follow-up inspections."
 
 # --- what is sent --------------------------------------------------------------------------
 
@@ -355,7 +354,7 @@ def follow_up_accept(request, pk, proposal_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     proposal = selectors.proposal_for(request.user, inspection, proposal_id)
     data = _valid(AcceptIn, request)
-    access.require(access.can_decide_follow_up(request.user, inspection), DECIDERS)
+    access.require(access.can_decide_follow_up(request.user, inspection))
     version = editing.sent_version(request)
     try:
         outcome = editing.create_once(
@@ -380,7 +379,7 @@ def follow_up_decline(request, pk, proposal_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     proposal = selectors.proposal_for(request.user, inspection, proposal_id)
     data = _valid(DeclineIn, request)
-    access.require(access.can_decide_follow_up(request.user, inspection), DECIDERS)
+    access.require(access.can_decide_follow_up(request.user, inspection))
     try:
         services.follow_up_decline(
             proposal=proposal,

@@ -475,10 +475,7 @@ def follow_up_accept(
     expected_version,
 ) -> Inspection:
     """Plan the follow-up inspection in the programme that covers ``fieldwork_starts_on``."""
-    access.require(
-        access.can_decide_follow_up(user, proposal.inspection),
-        "Only a programme manager decides follow-up inspections.",
-    )
+    access.require(access.can_decide_follow_up(user, proposal.inspection))
     locked = _undecided(proposal, expected_version, {"status": ProposalStatus.ACCEPTED})
     kind = kind or locked.kind
     if kind not in FOLLOW_UP_KINDS:
@@ -502,6 +499,7 @@ def follow_up_accept(
             "set up that year's programme first, or choose another date."
         )
     follow_up = programme_services.inspection_create(
+        user,
         programme=programme,
         kind=kind,
         force=origin.subject_force,
@@ -520,10 +518,7 @@ def follow_up_accept(
 def follow_up_decline(
     *, proposal: FollowUpProposal, user, note: str, expected_version
 ) -> FollowUpProposal:
-    access.require(
-        access.can_decide_follow_up(user, proposal.inspection),
-        "Only a programme manager decides follow-up inspections.",
-    )
+    access.require(access.can_decide_follow_up(user, proposal.inspection))
     if not note.strip():
         raise ValidationError({"note": "Say why no follow-up is needed."})
     declined = {

@@ -537,10 +537,7 @@ def area_delete(request, pk, area_id):
 def follow_up_accept(request, pk, proposal_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     proposal = selectors.proposal_for(request.user, inspection, proposal_id)
-    access.require(
-        access.can_decide_follow_up(request.user, inspection),
-        "Only a programme manager decides follow-up inspections.",
-    )
+    access.require(access.can_decide_follow_up(request.user, inspection))
     window = selectors.proposal_window(proposal, selectors.published_on(inspection))
     initial = {
         "kind": proposal.kind,
@@ -592,10 +589,7 @@ def follow_up_accept(request, pk, proposal_id):
 def follow_up_decline(request, pk, proposal_id):
     inspection = selectors.findings_inspection_for(request.user, pk)
     proposal = selectors.proposal_for(request.user, inspection, proposal_id)
-    access.require(
-        access.can_decide_follow_up(request.user, inspection),
-        "Only a programme manager decides follow-up inspections.",
-    )
+    access.require(access.can_decide_follow_up(request.user, inspection))
     form = forms.DeclineFollowUpForm(request.POST or None, initial={"version": proposal.version})
     return _save_or_show(
         request,

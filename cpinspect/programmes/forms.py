@@ -2,9 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cpinspect.accounts.models import User
-from cpinspect.editing.forms import CreatesRecord
+from cpinspect.editing.forms import CreatesRecord, VersionField
 from cpinspect.programmes.models import InspectionType, Programme, TeamRole
-from cpinspect.programmes.services import TEAM_PLACE_ROLES
+from cpinspect.programmes.services import MAX_REASON, TEAM_PLACE_ROLES
 from cpinspect.registry.models import Council, Force, Inspectorate
 from cpinspect.web.dates import DateInputField
 
@@ -129,3 +129,24 @@ class TeamMemberForm(CreatesRecord):
             f"{u.full_name} ({u.get_role_display()}"
             + (f", {u.inspectorate.short_name})" if u.inspectorate_id else ")")
         )
+
+
+class TransitionForm(forms.Form):
+    target = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note for the record (optional)",
+        help_text="Kept in the inspection's timeline for the team; not published.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": "Keep the note under 2,000 characters."},
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "Keep the reason under 2,000 characters."},
+    )
+    # the digest of the outstanding list the page showed (a stale page is caught)
+    outstanding_seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    version = VersionField()  # the inspection's, on the page the move was made from

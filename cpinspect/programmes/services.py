@@ -73,16 +73,16 @@ def _programme_name_taken(name: str) -> ValidationError:
 
 
 @transaction.atomic
-def programme_create(*, user, name: str, starts_on: date, ends_on: date, description: str = ""):
-    """A new programme, made by a programme manager (``user``, the acting person). Its insert
+def programme_create(
+    actor, *, name: str, starts_on: date, ends_on: date, description: str = ""
+) -> Programme:
+    """A new programme, made by a programme manager (``actor``). Its insert
     is recorded in the audit trail, with the request's person, like every other change.
 
     Names are compared without regard to case or repeated spaces ("2027/28" and "2027/28 "
     are one programme); two people creating the same name at once get the same message
     (the unique index, ``editing.races``)."""
-    access.require(
-        access.can_plan_programmes(user), "Only a programme manager can create a programme."
-    )
+    access.require(access.can_plan_programmes(actor))
     name = " ".join((name or "").split())
     errors = {}
     if not name:
@@ -111,6 +111,7 @@ def programme_create(*, user, name: str, starts_on: date, ends_on: date, descrip
 
 @transaction.atomic
 def inspection_create(
+    actor,
     *,
     programme,
     kind,
@@ -120,6 +121,8 @@ def inspection_create(
     fieldwork_ends_on=None,
     partner_inspectorates=(),
 ) -> Inspection:
+    """An inspection planned in ``programme`` by a programme manager (``actor``)."""
+    access.require(access.can_plan_programmes(actor))
     if fieldwork_ends_on is None:
         fieldwork_ends_on = add_working_days(fieldwork_starts_on, DEFAULT_FIELDWORK_DAYS[kind])
     if kind != InspectionType.JOINT_TARGETED_AREA and partner_inspectorates:
@@ -149,26 +152,29 @@ TEAM_PLACE_ROLES = {
 
 
 @transaction.atomic
-def team_member_add(*, inspection, user, role) -> TeamMember:
-    if user.role not in TEAM_PLACE_ROLES[role]:
-        held = user.get_role_display().lower()
+def team_member_add(actor, *, inspection, person, role) -> TeamMember:
+    """``person`` takes the place ``role`` on the team, put there by ``actor`` (a programme
+    manager, or the inspection's lead)."""
+    access.require(access.can_manage_team(actor, inspection))
+    if person.role not in TEAM_PLACE_ROLES[role]:
+        held = person.get_role_display().lower()
         article = "An" if held[0] in "aeiou" else "A"
         raise ValidationError(
             f"{article} {held} cannot be the {TeamRole(role).label.lower()} on an inspection."
         )
     if (
         role == TeamRole.PARTNER
-        and not inspection.partner_inspectorates.filter(pk=user.inspectorate_id).exists()
+        and not inspection.partner_inspectorates.filter(pk=person.inspectorate_id).exists()
     ):
-        raise ValidationError(f"{user.inspectorate} is not a partner in this inspection.")
-    _refuse_taken_place(inspection, user, role)
-    member = TeamMember(inspection=inspection, user=user, role=role)
+        raise ValidationError(f"{person.inspectorate} is not a partner in this inspection.")
+    _refuse_taken_place(inspection, person, role)
+    member = TeamMember(inspection=inspection, user=person, role=role)
     # the places are checked above and by the index below, each with a message in words
     member.full_clean(validate_unique=False, validate_constraints=False)
     # Two people adding at once both pass the checks above; the unique index lets one in.
     with races.unique_as(
         {
-            "one_place_per_role": lambda: _already_there(user, role),
+            "one_place_per_role": lambda: _already_there(person, role),
             "one_lead_per_inspection": lambda: _lead_taken(inspection),
         }
     ):
@@ -208,7 +214,8 @@ def _lead_taken(inspection) -> ValidationError:
 
 
 @transaction.atomic
-def team_member_remove(*, member: TeamMember) -> None:
+def team_member_remove(actor, *, member: TeamMember) -> None:
+    access.require(access.can_manage_team(actor, member.inspection))
     member.delete()  # recorded by the audit trail's delete trigger
 
 
@@ -226,29 +233,29 @@ class MovePreview:
         return self.move.needs_reason or bool(self.outstanding)
 
 
-def _allowed_move(inspection, target: str, user) -> lifecycle.Transition:
+def _allowed_move(actor, inspection, target: str) -> lifecycle.Transition:
     move = lifecycle.transition_between(inspection.status, target)
     if move is None:
         raise TransitionRefused(_no_such_move_message(inspection.status, target))
-    if not access.may_make_transition(user, inspection, move):
+    if not access.may_make_transition(actor, inspection, move):
         raise NotAnActor(f"Only {access.describe_actors(move)} can {_lower_first(move.label)}.")
     return move
 
 
-def transition_preview(*, inspection, target: str, user) -> MovePreview:
+def transition_preview(actor, *, inspection, target: str) -> MovePreview:
     """What the move to ``target`` would need, without making it: refused exactly as the move
     would be (no such move, not the person's to make). Changes nothing."""
-    move = _allowed_move(inspection, target, user)
+    move = _allowed_move(actor, inspection, target)
     outstanding = readiness.outstanding(inspection, target)
     return MovePreview(move, outstanding, readiness.fingerprint(outstanding))
 
 
 @transaction.atomic
 def inspection_transition(
+    actor,
     *,
     inspection,
     target: str,
-    user,
     note: str = "",
     reason: str = "",
     outstanding_seen: str | None = None,
@@ -270,7 +277,7 @@ def inspection_transition(
     if seen_version is not None:
         versions.check(locked, version=seen_version, yours=None, what="this inspection")
     source = locked.status
-    preview = transition_preview(inspection=locked, target=target, user=user)
+    preview = transition_preview(actor, inspection=locked, target=target)
     move, outstanding = preview.move, preview.outstanding
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
@@ -305,7 +312,7 @@ def inspection_transition(
         inspection=locked,
         from_status=source,
         to_status=target,
-        changed_by=user,
+        changed_by=actor,
         note=note,
         outstanding=[item.as_dict() for item in outstanding],
         reason=reason,

@@ -33,7 +33,10 @@ def add_demo_report(
         )
     for target in TO_REPORTING[inspection.status]:
         programme_services.inspection_transition(
-            inspection=inspection, target=target, user=user, reason=reason
+            user,
+            inspection=inspection,
+            target=target,
+            reason=reason,
         )
     report = services.report_build(inspection=inspection, user=user)
     report = services.report_send_for_factual_accuracy(report=report, user=user, reason=reason)

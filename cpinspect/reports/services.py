@@ -204,9 +204,9 @@ def report_send_for_factual_accuracy(
         raise ReportRefused("Start reporting first: the case files are still being moderated.")
     try:
         programme_services.inspection_transition(
+            user,
             inspection=locked,
             target=Status.FACTUAL_ACCURACY,
-            user=user,
             note=note,
             reason=reason,
             outstanding_seen=outstanding_seen,
@@ -343,9 +343,9 @@ def report_publish(
         return _publish_in_place(report, user, timezone.now())
     try:
         programme_services.inspection_transition(
+            user,
             inspection=locked,
             target=Status.PUBLISHED,
-            user=user,
             note=note,
             reason=reason,
             outstanding_seen=outstanding_seen,

@@ -27,7 +27,7 @@ DEMO_INSPECTORS = 36
 
 
 @transaction.atomic
-def _prepare(programme: Programme, inspectors: int, seed: int) -> None:
+def _prepare(planner, programme: Programme, inspectors: int, seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311 - reproducible fictional data, not security
     regions = sorted(REGION_CENTRES)
     slots = fortnights(programme.starts_on, programme.ends_on)
@@ -79,6 +79,7 @@ def _prepare(programme: Programme, inspectors: int, seed: int) -> None:
     for force in forces:
         if force.pk not in have and force.code in force_regions():
             programme_services.inspection_create(
+                planner,
                 programme=programme,
                 kind=InspectionType.CHILD_PROTECTION,
                 force=force,
@@ -112,7 +113,7 @@ def build_demo_plan(
     )
     if planner is None:
         raise services.PlanError("The demo needs a programme manager to publish the plan.")
-    _prepare(programme, inspectors, seed)
+    _prepare(planner, programme, inspectors, seed)
     version = services.plan_solve(
         programme=programme,
         user=planner,

@@ -267,11 +267,11 @@ def plan_publish(*, version: PlanVersion, user, seen_published: int | None = Non
     version.published_at = timezone.now()
     version.published_diff = diff
     version.save(update_fields=["state", "published_by", "published_at", "published_diff"])
-    _apply(version)
+    _apply(version, user)
     return version
 
 
-def _apply(version: PlanVersion) -> None:
+def _apply(version: PlanVersion, actor) -> None:
     """Write the plan into its inspections that are still planned (never notified ones)."""
     by_inspection = {}
     for a in version.assignments.all():
@@ -290,14 +290,14 @@ def _apply(version: PlanVersion) -> None:
             inspection=inspection, role__in=[TeamRole.LEAD, TeamRole.INSPECTOR]
         ):
             if (member.user_id, member.role) not in wanted:
-                programme_services.team_member_remove(member=member)
+                programme_services.team_member_remove(actor, member=member)
         have = set(TeamMember.objects.filter(inspection=inspection).values_list("user_id", "role"))
         for a in sorted(places, key=lambda a: a.role != "lead"):
             if (a.user_id, a.role) not in have:
                 role = TeamRole.LEAD if a.role == "lead" else TeamRole.INSPECTOR
                 try:
                     programme_services.team_member_add(
-                        inspection=inspection, user=a.user, role=role
+                        actor, inspection=inspection, person=a.user, role=role
                     )
                 except ValidationError as error:
                     raise PlanError(f"{a.user} cannot join {inspection}: {error}") from error

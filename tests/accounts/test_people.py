@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from cpinspect.accounts.models import Role, User
 from cpinspect.programmes import services
 from cpinspect.programmes.models import TeamRole
+from tests.fixtures import programme_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,9 @@ def test_the_database_refuses_a_force_liaison_without_a_force(db):
 )
 def test_team_places_need_the_right_role(who, place, inspection, people):
     with pytest.raises(ValidationError, match="cannot be the"):
-        services.team_member_add(inspection=inspection, user=people[who], role=place)
+        services.team_member_add(
+            programme_manager(), inspection=inspection, person=people[who], role=place
+        )
 
 
 def test_a_partner_from_an_inspectorate_not_in_the_inspection_is_refused(
@@ -49,12 +52,18 @@ def test_a_partner_from_an_inspectorate_not_in_the_inspection_is_refused(
 ):
     with pytest.raises(ValidationError, match="is not a partner in this inspection"):
         services.team_member_add(
-            inspection=inspection, user=people["partner"], role=TeamRole.PARTNER
+            programme_manager(),
+            inspection=inspection,
+            person=people["partner"],
+            role=TeamRole.PARTNER,
         )
 
 
 def test_an_inspection_has_one_lead(inspection, people):
     with pytest.raises(ValidationError):
         services.team_member_add(
-            inspection=inspection, user=people["other_lead"], role=TeamRole.LEAD
+            programme_manager(),
+            inspection=inspection,
+            person=people["other_lead"],
+            role=TeamRole.LEAD,
         )

@@ -887,9 +887,9 @@ def test_force_liaison_sees_the_timeline_without_people_or_notes(world, client):
     from cpinspect.programmes import services
 
     services.inspection_transition(
+        world["people"]["lead"],
         inspection=world["inspection"],
         target="moderation",
-        user=world["people"]["lead"],
         note="Working note",
         reason="A working reason",
     )

@@ -10,6 +10,7 @@ from cpinspect.casefiles import services as casefiles_services
 from cpinspect.programmes.models import TeamRole
 from cpinspect.programmes.services import team_member_add
 from tests.casefiles.conftest import TODAY, synthetic_csv
+from tests.fixtures import programme_manager
 
 EVIDENCE_KEY = Fernet.generate_key().decode()
 
@@ -50,7 +51,9 @@ def second_inspector(inspection, people):
     from tests.fixtures import make_user
 
     user = make_user("inspector2", Role.INSPECTOR)
-    team_member_add(inspection=inspection, user=user, role=TeamRole.INSPECTOR)
+    team_member_add(
+        programme_manager(), inspection=inspection, person=user, role=TeamRole.INSPECTOR
+    )
     return user
 
 

@@ -16,6 +16,7 @@ from cpinspect.assessments.models import (
 )
 from cpinspect.programmes.models import StatusChange
 from tests.assessments.conftest import complete_draft, submit
+from tests.fixtures import programme_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,9 @@ def notified_inspection(programme, people, reference):
         force=reference["kent"],
         fieldwork_starts_on=date(2026, 11, 2),
     )
-    team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
+    team_member_add(
+        programme_manager(), inspection=inspection, person=people["lead"], role=TeamRole.LEAD
+    )
     return inspection
 
 
@@ -64,7 +67,7 @@ def test_question_sets_are_fixed_when_fieldwork_starts(notified_inspection, peop
     assert not FieldworkSetup.objects.filter(inspection=notified_inspection).exists()
     from cpinspect.programmes.services import inspection_transition
 
-    inspection_transition(inspection=notified_inspection, target="fieldwork", user=people["lead"])
+    inspection_transition(people["lead"], inspection=notified_inspection, target="fieldwork")
     setup = FieldworkSetup.objects.get(inspection=notified_inspection)
     assert set(setup.versions) >= {"core", "custody", "missing_children"}
     assert StatusChange.objects.filter(inspection=notified_inspection).count() == 1

@@ -29,7 +29,10 @@ ROAD = [
 def _publish(inspection, people):
     for target, who in ROAD:
         programme_services.inspection_transition(
-            inspection=inspection, target=target, user=people[who], reason="For the test."
+            people[who],
+            inspection=inspection,
+            target=target,
+            reason="For the test.",
         )
     inspection.refresh_from_db()
     assert inspection.status == Status.PUBLISHED

@@ -165,9 +165,9 @@ def test_the_closing_move_waits_for_a_submission_in_progress_and_counts_it(commi
 
     def close_the_audit():
         return programme_services.inspection_transition(
+            world["lead"],
             inspection=Inspection.objects.get(pk=world["inspection"].pk),
             target=Status.REPORTING,
-            user=world["lead"],
             reason="The rest are examined next month.",
         )
 
@@ -194,9 +194,9 @@ def test_a_submission_during_the_closing_move_waits_and_is_refused(committed):
     def close_and_hold():
         with transaction.atomic():
             change = programme_services.inspection_transition(
+                world["lead"],
                 inspection=Inspection.objects.get(pk=world["inspection"].pk),
                 target=Status.REPORTING,
-                user=world["lead"],
                 reason="The rest are examined next month.",
             )
             holding.set()

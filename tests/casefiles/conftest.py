@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from cpinspect.casefiles import generator
+from tests.fixtures import programme_manager
 
 TODAY = dt.date(2026, 10, 1)
 ESSEX_COUNCILS = ["E06000034", "E10000012"]
@@ -93,6 +94,7 @@ def force_inspection(programme, people, force, status="fieldwork"):
     from cpinspect.programmes.models import InspectionType, TeamRole
 
     inspection = services.inspection_create(
+        programme_manager(),
         programme=programme,
         kind=InspectionType.CHILD_PROTECTION,
         force=force,
@@ -100,7 +102,9 @@ def force_inspection(programme, people, force, status="fieldwork"):
     )
     inspection.status = status
     inspection.save()
-    services.team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
+    services.team_member_add(
+        programme_manager(), inspection=inspection, person=people["lead"], role=TeamRole.LEAD
+    )
     return inspection
 
 

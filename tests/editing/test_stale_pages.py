@@ -23,6 +23,7 @@ from cpinspect.findings.models import (
 )
 from cpinspect.programmes.models import Inspection, Programme, TeamMember
 from tests.findings.conftest import publish, rec
+from tests.fixtures import programme_manager
 from tests.forms import hidden_fields, opened, submit
 from tests.scheduling.conftest import AS_OF_TYPED
 
@@ -426,7 +427,9 @@ def test_sending_a_draft_built_again_meanwhile_is_refused(quick_inspection, peop
     from cpinspect.programmes.services import team_member_add
     from cpinspect.reports import services as reports
 
-    team_member_add(inspection=quick_inspection, user=people["analyst"], role="analyst")
+    team_member_add(
+        programme_manager(), inspection=quick_inspection, person=people["analyst"], role="analyst"
+    )
     report = reports.report_build(inspection=quick_inspection, user=people["lead"])
     page = reverse("report-detail", args=[report.pk])
     send = reverse("report-send", args=[report.pk])

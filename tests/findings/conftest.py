@@ -22,7 +22,10 @@ def publish(inspection, people, lead="lead"):
     for target, who in ROAD_TO_PUBLICATION:
         user = people[lead] if who == "lead" else people[who]
         change = programme_services.inspection_transition(
-            inspection=inspection, target=target, user=user, reason="Not part of the test."
+            user,
+            inspection=inspection,
+            target=target,
+            reason="Not part of the test.",
         )
     inspection.refresh_from_db()
     return change

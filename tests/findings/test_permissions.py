@@ -55,7 +55,9 @@ def world(inspection, kent_inspection, joint_inspection, people):
         inspection=inspection, user=people["lead"], text="Record the child's voice."
     )
     programme_services.inspection_transition(
-        inspection=kent_inspection, target=Status.FIELDWORK, user=people["other_lead"]
+        people["other_lead"],
+        inspection=kent_inspection,
+        target=Status.FIELDWORK,
     )
     _, kent_rec = findings(kent_inspection, "other_lead")
     publish(kent_inspection, people, lead="other_lead")

@@ -26,6 +26,7 @@ from cpinspect.findings.models import (
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status, TeamRole
 from tests.findings.conftest import publish, rec
+from tests.fixtures import programme_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -158,12 +159,15 @@ def _inspection_in(name, starts_on, reference, people):
         name=name, starts_on=starts_on, ends_on=starts_on.replace(year=starts_on.year + 1)
     )
     made = programme_services.inspection_create(
+        programme_manager(),
         programme=programme,
         kind=InspectionType.CHILD_PROTECTION,
         force=reference["kent"],
         fieldwork_starts_on=starts_on + timedelta(days=60),
     )
-    programme_services.team_member_add(inspection=made, user=people["lead"], role=TeamRole.LEAD)
+    programme_services.team_member_add(
+        programme_manager(), inspection=made, person=people["lead"], role=TeamRole.LEAD
+    )
     return made
 
 
@@ -467,7 +471,9 @@ def test_the_board_lists_open_recommendations_overdue_first(inspection, kent_ins
         inspection=inspection, user=user, text="Done", owner="CC", due_on=date(2026, 12, 1)
     )
     programme_services.inspection_transition(
-        inspection=kent_inspection, target=Status.FIELDWORK, user=people["other_lead"]
+        people["other_lead"],
+        inspection=kent_inspection,
+        target=Status.FIELDWORK,
     )
     kent_late = services.recommendation_add(
         inspection=kent_inspection, user=people["other_lead"], text="Kent very late",

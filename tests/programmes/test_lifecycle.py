@@ -55,9 +55,9 @@ def test_transition_allowed_only_for_its_actors(pair, who, inspection, people):
     if allowed:
         outstanding = readiness.outstanding(inspection, target)
         change = services.inspection_transition(
+            people[who],
             inspection=inspection,
             target=target,
-            user=people[who],
             note="checked",
             reason="Moved on for the test.",
         )
@@ -73,7 +73,7 @@ def test_transition_allowed_only_for_its_actors(pair, who, inspection, people):
         assert change.outstanding == [item.as_dict() for item in outstanding]
     else:
         with pytest.raises(services.TransitionRefused, match="Only "):
-            services.inspection_transition(inspection=inspection, target=target, user=people[who])
+            services.inspection_transition(people[who], inspection=inspection, target=target)
         inspection.refresh_from_db()
         assert inspection.status == source
         assert not StatusChange.objects.filter(inspection=inspection).exists()
@@ -91,7 +91,9 @@ def test_pairs_outside_the_lifecycle_are_refused(pair, inspection, people):
     inspection.refresh_from_db()
     with pytest.raises(services.TransitionRefused, match="cannot move from"):
         services.inspection_transition(
-            inspection=inspection, target=target, user=people["programme_manager"]
+            people["programme_manager"],
+            inspection=inspection,
+            target=target,
         )
     inspection.refresh_from_db()
     assert inspection.status == source
@@ -103,7 +105,9 @@ def test_lead_of_another_inspection_cannot_move_this_one(kent_inspection, people
         services.TransitionRefused, match="Only the inspection's lead inspector can start fieldwork"
     ):
         services.inspection_transition(
-            inspection=kent_inspection, target=Status.FIELDWORK, user=people["lead"]
+            people["lead"],
+            inspection=kent_inspection,
+            target=Status.FIELDWORK,
         )
 
 
@@ -121,7 +125,10 @@ def test_the_whole_path_is_recorded_in_order(planned_inspection, people):
     ]
     for target, user in path:
         services.inspection_transition(
-            inspection=planned_inspection, target=target, user=user, reason="Not in the test."
+            user,
+            inspection=planned_inspection,
+            target=target,
+            reason="Not in the test.",
         )
     history = list(planned_inspection.status_changes.values_list("to_status", "changed_by"))
     assert history == [(t, u.pk) for t, u in path]
@@ -130,5 +137,7 @@ def test_the_whole_path_is_recorded_in_order(planned_inspection, people):
 def test_an_unknown_status_is_refused(inspection, people):
     with pytest.raises(services.TransitionRefused, match="cannot move from fieldwork"):
         services.inspection_transition(
-            inspection=inspection, target="abandoned", user=people["lead"]
+            people["lead"],
+            inspection=inspection,
+            target="abandoned",
         )

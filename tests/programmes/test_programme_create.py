@@ -149,7 +149,10 @@ def test_only_a_programme_manager_may_create_a_programme(people, client, who):
     assert client.post(URL, TYPED).status_code == 403
     with pytest.raises(PermissionDenied):
         services.programme_create(
-            user=people[who], name="2027/28", starts_on=date(2027, 4, 1), ends_on=date(2028, 3, 31)
+            people[who],
+            name="2027/28",
+            starts_on=date(2027, 4, 1),
+            ends_on=date(2028, 3, 31),
         )
     assert Programme.objects.count() == 0
 
@@ -159,14 +162,17 @@ def test_the_service_checks_again_whatever_the_form_let_through(people):
     planner = people["programme_manager"]
     with pytest.raises(ValidationError) as refused:
         services.programme_create(
-            user=planner, name="   ", starts_on=date(2027, 4, 1), ends_on=date(2027, 4, 1)
+            planner,
+            name="   ",
+            starts_on=date(2027, 4, 1),
+            ends_on=date(2027, 4, 1),
         )
     assert refused.value.message_dict == {
         "name": ["Enter a name for the programme"],
         "ends_on": ["The programme must end after the day it starts"],
     }
     made = services.programme_create(
-        user=planner,
+        planner,
         name=" 2027/28 \t extra ",
         starts_on=date(2027, 4, 1),
         ends_on=date(2028, 3, 31),

@@ -92,7 +92,7 @@ def _refused_without_reason(inspection, target, user, *phrases):
     before = StatusChange.objects.filter(inspection=inspection).count()
     status = Inspection.objects.get(pk=inspection.pk).status
     with pytest.raises(services.TransitionRefused) as refused:
-        services.inspection_transition(inspection=inspection, target=target, user=user)
+        services.inspection_transition(user, inspection=inspection, target=target)
     for phrase in phrases:
         assert phrase in str(refused.value)
     assert Inspection.objects.get(pk=inspection.pk).status == status
@@ -119,7 +119,10 @@ def test_an_incomplete_inspection_is_refused_at_every_move_and_recorded_with_its
         f"{sampled - examined} of {sampled} sampled cases have no submitted examination",
     )
     change = services.inspection_transition(
-        inspection=essex, target=Status.MODERATION, user=lead, reason=REASONS[Status.MODERATION]
+        lead,
+        inspection=essex,
+        target=Status.MODERATION,
+        reason=REASONS[Status.MODERATION],
     )
     assert _codes(change) == ["first_examinations"]
     assert change.outstanding[0]["count"] == sampled - examined
@@ -134,7 +137,10 @@ def test_an_incomplete_inspection_is_refused_at_every_move_and_recorded_with_its
         f"{sampled - signed} of {sampled} sampled cases are not signed off",
     )
     change = services.inspection_transition(
-        inspection=essex, target=Status.REPORTING, user=lead, reason=REASONS[Status.REPORTING]
+        lead,
+        inspection=essex,
+        target=Status.REPORTING,
+        reason=REASONS[Status.REPORTING],
     )
     assert _codes(change) == ["first_examinations", "sign_offs"]
 
@@ -150,9 +156,9 @@ def test_an_incomplete_inspection_is_refused_at_every_move_and_recorded_with_its
     report.refresh_from_db()
     assert report.status == "draft"  # the refusal moved nothing, the report neither
     change = services.inspection_transition(
+        lead,
         inspection=essex,
         target=Status.FACTUAL_ACCURACY,
-        user=lead,
         reason=REASONS[Status.FACTUAL_ACCURACY],
     )
     assert _codes(change) == ["judgements"]
@@ -171,7 +177,10 @@ def test_an_incomplete_inspection_is_refused_at_every_move_and_recorded_with_its
         "1 of 1 factual accuracy comments from the force has no response",
     )
     change = services.inspection_transition(
-        inspection=essex, target=Status.PUBLISHED, user=planner, reason=REASONS[Status.PUBLISHED]
+        planner,
+        inspection=essex,
+        target=Status.PUBLISHED,
+        reason=REASONS[Status.PUBLISHED],
     )
     assert _codes(change) == ["judgements", "comments"]
     report.refresh_from_db()
@@ -196,7 +205,10 @@ def test_an_incomplete_inspection_is_refused_at_every_move_and_recorded_with_its
         essex, Status.CLOSED, planner, "The force's action plan has not been received"
     )
     change = services.inspection_transition(
-        inspection=essex, target=Status.CLOSED, user=planner, reason=REASONS[Status.CLOSED]
+        planner,
+        inspection=essex,
+        target=Status.CLOSED,
+        reason=REASONS[Status.CLOSED],
     )
     assert _codes(change) == ["action_plan"]
     assert list(
@@ -210,7 +222,9 @@ def test_a_finished_stage_moves_without_a_reason(inspection, allocated, people):
         submit(audit, audit.examiner)
     assert readiness.outstanding(inspection, Status.MODERATION) == []
     change = services.inspection_transition(
-        inspection=inspection, target=Status.MODERATION, user=people["lead"]
+        people["lead"],
+        inspection=inspection,
+        target=Status.MODERATION,
     )
     assert (change.outstanding, change.reason) == ([], "")
 
@@ -219,7 +233,7 @@ def test_a_reason_cannot_be_recorded_against_a_list_it_was_not_written_for(essex
     """A stale page: the reason was written when 65 cases were unexamined; one more was
     examined since. The move is refused with the list as it is now, and nothing is recorded."""
     lead = people["lead"]
-    seen = services.transition_preview(inspection=essex, target=Status.MODERATION, user=lead)
+    seen = services.transition_preview(lead, inspection=essex, target=Status.MODERATION)
     audit = (
         CaseAudit.objects.filter(inspection=essex, assessments__isnull=True)
         .select_related("case", "examiner")
@@ -229,18 +243,18 @@ def test_a_reason_cannot_be_recorded_against_a_list_it_was_not_written_for(essex
     submit(audit, audit.examiner)
     with pytest.raises(services.OutstandingChanged) as changed:
         services.inspection_transition(
+            lead,
             inspection=essex,
             target=Status.MODERATION,
-            user=lead,
             reason="Written about 65 cases.",
             outstanding_seen=seen.fingerprint,
         )
     assert "64 of 70" in changed.value.outstanding[0].detail
     assert not StatusChange.objects.filter(inspection=essex).exists()
     change = services.inspection_transition(
+        lead,
         inspection=essex,
         target=Status.MODERATION,
-        user=lead,
         reason="Written about 64 cases.",
         outstanding_seen=changed.value.fingerprint,
     )
@@ -251,9 +265,9 @@ def test_a_reason_naming_a_case_is_refused_because_it_is_published(essex, people
     pseudonym = SampledCase.objects.filter(sample__inspection=essex).first().pseudonym
     with pytest.raises(ValidationError) as invalid:
         services.inspection_transition(
+            people["lead"],
             inspection=essex,
             target=Status.MODERATION,
-            user=people["lead"],
             reason=f"Case {pseudonym} could not be found in time.",
         )
     assert "would publish a case pseudonym" in invalid.value.message_dict["reason"][0]
@@ -284,7 +298,10 @@ def test_a_recorded_move_cannot_be_rewritten(essex, people):
     from django.db import DatabaseError, connection, transaction
 
     change = services.inspection_transition(
-        inspection=essex, target=Status.MODERATION, user=people["lead"], reason="On the date."
+        people["lead"],
+        inspection=essex,
+        target=Status.MODERATION,
+        reason="On the date.",
     )
     with (
         pytest.raises(DatabaseError, match="Cannot update"),
@@ -422,7 +439,7 @@ def test_the_api_lists_the_moves_and_asks_for_the_reason(essex, people, client):
 def test_reopening_the_audit_is_a_recorded_move_with_a_reason(essex, people):
     lead, planner = people["lead"], people["programme_manager"]
     for target in (Status.MODERATION, Status.REPORTING):
-        services.inspection_transition(inspection=essex, target=target, user=lead, reason="Late.")
+        services.inspection_transition(lead, inspection=essex, target=target, reason="Late.")
     audit = CaseAudit.objects.filter(inspection=essex, locked_at__isnull=True).exclude(
         final_grade=""
     )[0]
@@ -431,15 +448,18 @@ def test_reopening_the_audit_is_a_recorded_move_with_a_reason(essex, people):
         audit_services.case_sign_off(audit=audit, user=lead)
 
     with pytest.raises(services.ReasonRequired, match="Give the reason to reopen"):
-        services.inspection_transition(inspection=essex, target=Status.MODERATION, user=lead)
+        services.inspection_transition(lead, inspection=essex, target=Status.MODERATION)
     with pytest.raises(services.NotAnActor):
         services.inspection_transition(
-            inspection=essex, target=Status.MODERATION, user=people["inspector"], reason="x"
+            people["inspector"],
+            inspection=essex,
+            target=Status.MODERATION,
+            reason="x",
         )
     reopening = services.inspection_transition(
+        planner,
         inspection=essex,
         target=Status.MODERATION,
-        user=planner,
         reason="A case was graded before its moderation was in.",
     )
     assert (reopening.from_status, reopening.to_status, reopening.changed_by) == (
@@ -453,7 +473,10 @@ def test_reopening_the_audit_is_a_recorded_move_with_a_reason(essex, people):
 
     # moving on again checks the stage again, and the audit closes again
     change = services.inspection_transition(
-        inspection=essex, target=Status.REPORTING, user=lead, reason="The rest next month."
+        lead,
+        inspection=essex,
+        target=Status.REPORTING,
+        reason="The rest next month.",
     )
     assert change.outstanding[1]["detail"] == "67 of 70 sampled cases are not signed off."
     audit.refresh_from_db()
@@ -473,7 +496,7 @@ def test_writing_the_status_column_alone_reopens_nothing(essex, people):
     reopening is recorded: the database asks the last recorded move as well."""
     lead = people["lead"]
     for target in (Status.MODERATION, Status.REPORTING):
-        services.inspection_transition(inspection=essex, target=target, user=lead, reason="Late.")
+        services.inspection_transition(lead, inspection=essex, target=target, reason="Late.")
     Inspection.objects.filter(pk=essex.pk).update(status=Status.FIELDWORK)
     essex.refresh_from_db()
     audit = CaseAudit.objects.filter(inspection=essex, locked_at__isnull=True).exclude(
@@ -516,7 +539,7 @@ def test_the_published_reason_is_the_one_the_lifecycle_recorded(essex, people):
     outstanding, and a report sent with nothing else outstanding records no stage."""
     lead, planner, liaison = people["lead"], people["programme_manager"], people["liaison"]
     for target in (Status.MODERATION, Status.REPORTING):
-        services.inspection_transition(inspection=essex, target=target, user=lead, reason="Late.")
+        services.inspection_transition(lead, inspection=essex, target=target, reason="Late.")
     for topic in ("partnership_working", "initial_response", "risk_assessment_and_referral"):
         findings_services.judgement_record(
             inspection=essex,
@@ -555,7 +578,10 @@ def test_a_reason_a_later_note_quotes_is_withheld_from_the_report(essex, people)
     lead = people["lead"]
     reason = "The remaining cases are examined by a second team from the region next month."
     services.inspection_transition(
-        inspection=essex, target=Status.MODERATION, user=lead, reason=reason
+        lead,
+        inspection=essex,
+        target=Status.MODERATION,
+        reason=reason,
     )
     audit = (
         CaseAudit.objects.filter(inspection=essex, assessments__isnull=True)

@@ -28,6 +28,7 @@ from cpinspect.registry.models import (
     PublishedGrade,
 )
 from cpinspect.registry.reference_data import ReferenceDataError, load
+from tests.fixtures import programme_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -298,6 +299,7 @@ def test_a_council_gone_from_the_source_is_removed_when_nothing_refers_to_it(loa
 
 def test_a_council_still_inspected_is_not_removed(loaded, programme):
     inspection_create(
+        programme_manager(),
         programme=programme,
         kind=InspectionType.JOINT_TARGETED_AREA,
         council=Council.objects.get(code="E06000017"),

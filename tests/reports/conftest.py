@@ -160,7 +160,10 @@ def move(inspection, target, user, reason="Not all of it is finished in the test
     """A lifecycle move. The tests' inspections keep an escalation open and decide only two
     judgements, so each move records why it is made with work outstanding (ADR 0021)."""
     return programme_services.inspection_transition(
-        inspection=inspection, target=target, user=user, reason=reason
+        user,
+        inspection=inspection,
+        target=target,
+        reason=reason,
     )
 
 

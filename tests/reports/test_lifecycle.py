@@ -251,22 +251,30 @@ def test_the_report_follows_the_inspection_page_buttons(reporting, people):
 
     report = services.report_build(inspection=reporting, user=people["lead"])
     programme_services.inspection_transition(
-        inspection=reporting, target=Status.FACTUAL_ACCURACY, user=people["lead"], reason=WHY
+        people["lead"],
+        inspection=reporting,
+        target=Status.FACTUAL_ACCURACY,
+        reason=WHY,
     )
     report.refresh_from_db()
     assert report.status == ReportStatus.FACTUAL_ACCURACY
     programme_services.inspection_transition(
-        inspection=reporting, target=Status.REPORTING, user=people["lead"]
+        people["lead"],
+        inspection=reporting,
+        target=Status.REPORTING,
     )
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT
     programme_services.inspection_transition(
-        inspection=reporting, target=Status.FACTUAL_ACCURACY, user=people["lead"], reason=WHY
+        people["lead"],
+        inspection=reporting,
+        target=Status.FACTUAL_ACCURACY,
+        reason=WHY,
     )
     programme_services.inspection_transition(
+        people["programme_manager"],
         inspection=reporting,
         target=Status.PUBLISHED,
-        user=people["programme_manager"],
         reason=WHY,
     )
     report.refresh_from_db()

@@ -11,7 +11,7 @@ from cpinspect.programmes.models import InspectionType
 from cpinspect.registry.models import Force
 from cpinspect.scheduling import services
 from cpinspect.scheduling.solver import SolveParams
-from tests.fixtures import make_user
+from tests.fixtures import make_user, programme_manager
 
 AS_OF = date(2026, 3, 2)  # planning date: a month before the programme starts
 FAST = SolveParams(time_limit=10.0, workers=2, seed=5)
@@ -54,7 +54,11 @@ def planning(reference, people, programme):
 
     def planned(kind, force):
         return programme_services.inspection_create(
-            programme=programme, kind=kind, force=force, fieldwork_starts_on=date(2026, 9, 7)
+            programme_manager(),
+            programme=programme,
+            kind=kind,
+            force=force,
+            fieldwork_starts_on=date(2026, 9, 7),
         )
 
     inspections = {
@@ -65,6 +69,7 @@ def planning(reference, people, programme):
     }
     # Kent's PEEL fieldwork: 1 to 12 June 2026, the fortnight with index 4.
     peel = programme_services.inspection_create(
+        programme_manager(),
         programme=programme,
         kind=InspectionType.PEEL,
         force=reference["kent"],

@@ -9,6 +9,7 @@ from django.urls import reverse
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import InspectionType, TeamRole
 from cpinspect.scheduling.tasks import notice_date, planner_tasks
+from tests.fixtures import programme_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,10 @@ def test_a_planners_tasks_each_with_its_due_date_soonest_first(planning, referen
     programme, planner = planning["programme"], planning["people"]["programme_manager"]
     essex = planning["inspections"]["essex"]
     programme_services.team_member_add(
-        inspection=essex, user=planning["people"]["lead"], role=TeamRole.LEAD
+        programme_manager(),
+        inspection=essex,
+        person=planning["people"]["lead"],
+        role=TeamRole.LEAD,
     )
     # on 17 August 2026: every planned inspection starts on 7 September; Essex has its lead
     tasks = planner_tasks(planner, today=date(2026, 8, 17))
@@ -69,6 +73,7 @@ def test_a_programme_with_a_published_plan_has_no_plan_task(published):
 
 def test_the_gantt_chart_names_every_force_in_full(published, client):
     long = programme_services.inspection_create(
+        programme_manager(),
         programme=published["programme"],
         kind=InspectionType.JOINT_TARGETED_AREA,
         council=published["people"]["liaison"].force.councils.first(),

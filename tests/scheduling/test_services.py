@@ -10,6 +10,7 @@ from cpinspect.scheduling import services
 from cpinspect.scheduling.checker import check
 from cpinspect.scheduling.models import PlanAssignment, PlanState, PlanVersion
 from cpinspect.scheduling.problem import Plan, Problem
+from tests.fixtures import programme_manager
 from tests.scheduling.conftest import AS_OF, FAST
 
 pytestmark = pytest.mark.django_db
@@ -171,6 +172,7 @@ def test_recent_inspection_of_a_force_is_a_conflict_of_interest(planning):
     from cpinspect.scheduling.inputs import build_problem
 
     past = programme_services.inspection_create(
+        programme_manager(),
         programme=planning["programme"],
         kind=InspectionType.CHILD_PROTECTION,
         force=planning["surrey"],
@@ -178,7 +180,10 @@ def test_recent_inspection_of_a_force_is_a_conflict_of_interest(planning):
     )
     Inspection.objects.filter(pk=past.pk).update(status=Status.CLOSED)
     programme_services.team_member_add(
-        inspection=past, user=planning["staff"]["insp5"], role=TeamRole.INSPECTOR
+        programme_manager(),
+        inspection=past,
+        person=planning["staff"]["insp5"],
+        role=TeamRole.INSPECTOR,
     )
     problem = build_problem(planning["programme"], as_of=AS_OF).problem
     person = problem.person(planning["staff"]["insp5"].pk)
@@ -193,6 +198,7 @@ def test_a_new_follow_up_is_added_without_moving_the_published_plan(published):
     from cpinspect.programmes.models import InspectionType
 
     follow_up = programme_services.inspection_create(
+        programme_manager(),
         programme=published["programme"],
         kind=InspectionType.RE_INSPECTION,
         force=published["inspections"]["essex"].force,
