@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from cpinspect.accounts import access
 from cpinspect.assessments import questionsets, selectors, services
-from cpinspect.assessments.models import Assessment, CaseAudit, Escalation, Grade, Kind
+from cpinspect.assessments.models import Assessment, CaseAudit, CaseGrade, Escalation, Kind
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles.schema import category_label
@@ -154,7 +154,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ResolutionSerializer(serializers.Serializer):
-    grade = serializers.ChoiceField(choices=Grade.choices)
+    grade = serializers.ChoiceField(choices=CaseGrade.choices)
     rationale = serializers.CharField(max_length=questionsets.MAX_TEXT)
 
 

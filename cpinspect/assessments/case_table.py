@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django import forms
 
-from cpinspect.assessments.models import Assessment, CaseAudit, Grade, Kind
+from cpinspect.assessments.models import Assessment, CaseAudit, CaseGrade, Kind
 from cpinspect.casefiles.models import CaseStatus
 from cpinspect.casefiles.schema import CATEGORIES
 
@@ -26,7 +26,7 @@ STAGES = [
 ]
 STAGE_LABELS = dict(STAGES)
 _STAGE_ORDER = {stage: i for i, (stage, _) in enumerate(STAGES)}
-_GRADE_ORDER = {grade: i for i, grade in enumerate(Grade.values)}
+_GRADE_ORDER = {grade: i for i, grade in enumerate(CaseGrade.values)}
 SORTS = [("reference", "Case"), ("theme", "Theme"), ("status", "Status"), ("grade", "Final grade")]
 
 

@@ -25,7 +25,7 @@ import pghistory
 
 from cpinspect.assessments import questionsets, services
 from cpinspect.assessments.agreement import GRADE_LABELS, GRADE_ORDER
-from cpinspect.assessments.models import CaseAudit, Grade, Kind
+from cpinspect.assessments.models import CaseAudit, CaseGrade, Kind
 from cpinspect.casefiles.schema import category_label
 from cpinspect.programmes.models import TeamRole
 
@@ -45,9 +45,9 @@ THEME_GRADES = {
 }
 # How the answers to yes/no questions lean, by the overall grade being written up.
 YES_NO_WEIGHTS = {
-    Grade.GOOD: {"yes": 88, "partly": 8, "no": 2, "not_applicable": 2},
-    Grade.REQUIRES_IMPROVEMENT: {"yes": 55, "partly": 28, "no": 15, "not_applicable": 2},
-    Grade.INADEQUATE: {"yes": 25, "partly": 30, "no": 43, "not_applicable": 2},
+    CaseGrade.GOOD: {"yes": 88, "partly": 8, "no": 2, "not_applicable": 2},
+    CaseGrade.REQUIRES_IMPROVEMENT: {"yes": 55, "partly": 28, "no": 15, "not_applicable": 2},
+    CaseGrade.INADEQUATE: {"yes": 25, "partly": 30, "no": 43, "not_applicable": 2},
 }
 # The chance that a moderator's overall grade is the first examiner's.
 MODERATOR_AGREES = 0.7
@@ -63,11 +63,11 @@ THEME_FINDINGS = {
 }
 
 GRADE_REASONS = {
-    Grade.GOOD: "the police acted promptly and kept the child at the centre of their work",
-    Grade.REQUIRES_IMPROVEMENT: (
+    CaseGrade.GOOD: "the police acted promptly and kept the child at the centre of their work",
+    CaseGrade.REQUIRES_IMPROVEMENT: (
         "the child was protected, but some actions were late or their reasons not recorded"
     ),
-    Grade.INADEQUATE: "the child was left at risk for too long and the risks were not managed",
+    CaseGrade.INADEQUATE: "the child was left at risk for too long and the risks were not managed",
 }
 
 
@@ -124,7 +124,9 @@ def _answer(rng: random.Random, question, grade: str) -> str:
     # single choice: the answers that need no evidence are the sound ones
     sound = [v for v, _ in question.choices if v not in question.evidence_required_when]
     doubtful = [v for v, _ in question.choices if v in question.evidence_required_when]
-    lean = {Grade.GOOD: 0.92, Grade.REQUIRES_IMPROVEMENT: 0.7, Grade.INADEQUATE: 0.45}[grade]
+    lean = {CaseGrade.GOOD: 0.92, CaseGrade.REQUIRES_IMPROVEMENT: 0.7, CaseGrade.INADEQUATE: 0.45}[
+        grade
+    ]
     pool = sound if (sound and (not doubtful or rng.random() < lean)) else doubtful
     return rng.choice(pool)
 
@@ -265,7 +267,7 @@ def _complete(inspection, lead, audits, grades, rng, done: DemoFieldwork) -> Non
 
     # A child at risk found during the examinations; the force acknowledged the referral.
     worst = next(
-        (a for a in audits if grades[a.pk] == Grade.INADEQUATE), audits[0] if audits else None
+        (a for a in audits if grades[a.pk] == CaseGrade.INADEQUATE), audits[0] if audits else None
     )
     if worst is not None:
         with _as(worst.examiner):

@@ -9,7 +9,7 @@ from django.template import engines
 from django.utils.safestring import mark_safe
 
 from cpinspect.assessments import questionsets
-from cpinspect.assessments.models import Grade
+from cpinspect.assessments.models import CaseGrade
 from cpinspect.assessments.services import Draft
 
 
@@ -133,7 +133,7 @@ class ResolveForm(CaseActionForm):
     anchor = "resolve-grade"
     grade = forms.ChoiceField(
         label="Final grade",
-        choices=[("", "Choose the final grade"), *Grade.choices],
+        choices=[("", "Choose the final grade"), *CaseGrade.choices],
         error_messages={"required": "Choose the final grade."},
     )
     rationale = forms.CharField(

@@ -14,7 +14,10 @@ from cpinspect.audittrail.tracking import track_changes
 from cpinspect.programmes.closing import closed_audit_guard
 
 
-class Grade(models.TextChoices):
+class CaseGrade(models.TextChoices):
+    """A case file's grade: three points (the registry's ``InspectionGrade`` is a force's, on
+    its programme's four- or five-point scale)."""
+
     GOOD = GRADES[0]
     REQUIRES_IMPROVEMENT = GRADES[1]
     INADEQUATE = GRADES[2]
@@ -77,7 +80,7 @@ class CaseAudit(models.Model):
     moderation_reason = models.CharField(
         max_length=20, choices=ModerationReason.choices, blank=True
     )
-    final_grade = models.CharField(max_length=20, choices=Grade.choices, blank=True)
+    final_grade = models.CharField(max_length=20, choices=CaseGrade.choices, blank=True)
     resolution_rationale = EncryptedTextField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -126,7 +129,7 @@ class Assessment(models.Model):
     writing = EncryptedJSONField(
         null=True, blank=True, help_text='{"notes": {id: text}, "text": {id: text}, "rationale"}'
     )
-    overall_grade = models.CharField(max_length=20, choices=Grade.choices, blank=True)
+    overall_grade = models.CharField(max_length=20, choices=CaseGrade.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -28,11 +28,11 @@ from cpinspect.assessments.models import (
     Assessment,
     AssessmentStatus,
     CaseAudit,
+    CaseGrade,
     CaseUnlock,
     Escalation,
     EscalationStatus,
     FieldworkSetup,
-    Grade,
     Kind,
     ModerationReason,
 )
@@ -437,7 +437,7 @@ def moderation_reason(audit: CaseAudit, first: Assessment, rule: ModerationRule 
     earlier = submitted.count()
     if earlier < rule.first_per_inspector:
         return ModerationReason.FIRST_OF_INSPECTOR
-    if rule.all_inadequate and first.overall_grade == Grade.INADEQUATE:
+    if rule.all_inadequate and first.overall_grade == CaseGrade.INADEQUATE:
         return ModerationReason.INADEQUATE
     draw = random.Random(f"{audit.case.sample.seed}/{audit.case_id}").random()  # noqa: S311
     if draw < rule.random_share:
@@ -506,7 +506,7 @@ def disagreement_resolve(*, audit: CaseAudit, user, grade: str, rationale: str) 
         raise AuditRefused("Both examinations must be submitted before a resolution.")
     if grades[Kind.FIRST] == grades[Kind.MODERATION]:
         raise AuditRefused("The two examinations agree; there is nothing to resolve.")
-    if grade not in Grade.values:
+    if grade not in CaseGrade.values:
         raise AuditRefused("Choose the final grade.")
     if not rationale.strip():
         raise AuditRefused("Give the reasons for the final grade.")

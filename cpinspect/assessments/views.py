@@ -26,7 +26,7 @@ from cpinspect.assessments.forms import (
     draft_from_post,
     question_rows_html,
 )
-from cpinspect.assessments.models import Grade, Kind
+from cpinspect.assessments.models import CaseGrade, Kind
 from cpinspect.audittrail.models import AccessAction
 from cpinspect.audittrail.services import access_log_record
 from cpinspect.casefiles.schema import category_label
@@ -549,7 +549,7 @@ def moderation(request, pk):
             "report": report,
             "disagreements": selectors.disagreements(request.user, inspection),
             "is_lead": access.is_inspection_lead(request.user, inspection),
-            "grades": Grade.choices,
+            "grades": CaseGrade.choices,
             "grade_labels": dict(questionsets.GRADES),
             "audit_closed": case_audit_closed(inspection),
         },

@@ -11,7 +11,7 @@ from django.db import models
 from cpinspect.audittrail.tracking import track_changes
 from cpinspect.editing.models import Versioned
 from cpinspect.programmes.models import InspectionType
-from cpinspect.registry.models import Grade, GradeScale
+from cpinspect.registry.models import GradeScale, InspectionGrade
 
 
 class Topic(models.TextChoices):
@@ -29,7 +29,9 @@ class Topic(models.TextChoices):
 GRADED_KINDS = {InspectionType.CHILD_PROTECTION, InspectionType.RE_INSPECTION}
 
 # Grades allowed on each scale, as a database condition (adequate only on five points).
-_GRADE_ON_ITS_SCALE = models.Q(scale=GradeScale.FIVE_POINT) | ~models.Q(grade=Grade.ADEQUATE)
+_GRADE_ON_ITS_SCALE = models.Q(scale=GradeScale.FIVE_POINT) | ~models.Q(
+    grade=InspectionGrade.ADEQUATE
+)
 
 
 @track_changes()
@@ -45,11 +47,11 @@ class Judgement(Versioned):
         choices=GradeScale.choices,
         help_text="The programme's scale when the judgement was recorded.",
     )
-    grade = models.CharField(max_length=24, choices=Grade.choices)
+    grade = models.CharField(max_length=24, choices=InspectionGrade.choices)
     rationale = models.TextField()
     suggested_grade = models.CharField(
         max_length=24,
-        choices=Grade.choices,
+        choices=InspectionGrade.choices,
         blank=True,
         help_text="What the rule suggested from the evidence at the time (empty: no suggestion).",
     )

@@ -28,7 +28,7 @@ from cpinspect.findings.models import (
 )
 from cpinspect.programmes.models import Status, StatusChange, in_force_area
 from cpinspect.programmes.selectors import inspection_for
-from cpinspect.registry.models import SCALE_GRADES, Grade
+from cpinspect.registry.models import SCALE_GRADES, InspectionGrade
 from cpinspect.registry.reference_data import scale_for_year
 
 
@@ -39,7 +39,7 @@ def scale_of(inspection) -> str:
 
 
 def grades_of(scale: str) -> list[tuple[str, str]]:
-    return [(g, Grade(g).label) for g in SCALE_GRADES[scale]]
+    return [(g, InspectionGrade(g).label) for g in SCALE_GRADES[scale]]
 
 
 def is_graded(inspection) -> bool:

@@ -40,7 +40,7 @@ from cpinspect.findings.models import (
 from cpinspect.programmes import lifecycle
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Inspection, InspectionType, Programme, Status
-from cpinspect.registry.models import SCALE_GRADES, Grade
+from cpinspect.registry.models import SCALE_GRADES, InspectionGrade
 
 
 class FindingsRefused(Exception):
@@ -153,7 +153,7 @@ def judgement_record(
         raise ValidationError({"topic": f"{topic!r} is not a graded topic."})
     scale = selectors.scale_of(locked)
     if grade not in SCALE_GRADES[scale]:
-        allowed = ", ".join(Grade(g).label.lower() for g in SCALE_GRADES[scale])
+        allowed = ", ".join(InspectionGrade(g).label.lower() for g in SCALE_GRADES[scale])
         raise ValidationError(
             {"grade": f"The {locked.programme} programme grades on this scale: {allowed}."}
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from cpinspect.national import dfe, selectors
 from cpinspect.national.context import Rate
 from cpinspect.national.selectors import Assessment, NationalPicture
-from cpinspect.registry.models import SCALE_GRADES, Grade
+from cpinspect.registry.models import SCALE_GRADES, InspectionGrade
 
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -70,8 +70,7 @@ def columns(assessments: list[Assessment]) -> list[Column]:
             Column(
                 grade_column(a),
                 f"Grade in {a.assessment}, question: {a.question} ({coverage})",
-                f"a grade ({', '.join(Grade(g).label for g in SCALE_GRADES[a.scale])}) or "
-                f"{NOT_AVAILABLE_CELL}",
+                f"a grade ({', '.join(_labels(SCALE_GRADES[a.scale]))}) or {NOT_AVAILABLE_CELL}",
             )
         )
     cols.append(
@@ -353,3 +352,7 @@ JSON_FIELDS = [
 ]
 STATISTIC_KEYS = [s.key for s in dfe.STATISTICS]
 FIGURE_KEYS = [*STATISTIC_KEYS, dfe.POPULATION.key]
+
+
+def _labels(grades) -> list[str]:
+    return [InspectionGrade(g).label for g in grades]

@@ -19,7 +19,7 @@ from cpinspect.registry.models import (
     SCALE_GRADES,
     Council,
     Force,
-    Grade,
+    InspectionGrade,
     NationalGradeTotal,
     PublishedGrade,
 )
@@ -173,7 +173,7 @@ def grade_counts(assessment: Assessment) -> list[GradeCount]:
         listed[grade] = listed.get(grade, 0) + 1
     totals = assessment.published_totals or {}
     counts = [
-        GradeCount(grade, Grade(grade).label, forces, totals.get(grade))
+        GradeCount(grade, InspectionGrade(grade).label, forces, totals.get(grade))
         for grade, forces in listed.items()
     ]
     if not assessment.complete:

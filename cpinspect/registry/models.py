@@ -12,8 +12,9 @@ class Country(models.TextChoices):
     WALES = "wales", "Wales"
 
 
-class Grade(models.TextChoices):
-    """Grades used by the inspectorate across programmes (the scale decides which apply)."""
+class InspectionGrade(models.TextChoices):
+    """A force's grade, given by an inspection or by PEEL, on its programme's scale (the scale
+    decides which apply); a case file's three-point grade is ``assessments.CaseGrade``."""
 
     OUTSTANDING = "outstanding", "Outstanding"
     GOOD = "good", "Good"
@@ -29,17 +30,17 @@ class GradeScale(models.TextChoices):
 
 SCALE_GRADES = {
     GradeScale.FOUR_POINT: [
-        Grade.OUTSTANDING,
-        Grade.GOOD,
-        Grade.REQUIRES_IMPROVEMENT,
-        Grade.INADEQUATE,
+        InspectionGrade.OUTSTANDING,
+        InspectionGrade.GOOD,
+        InspectionGrade.REQUIRES_IMPROVEMENT,
+        InspectionGrade.INADEQUATE,
     ],
     GradeScale.FIVE_POINT: [
-        Grade.OUTSTANDING,
-        Grade.GOOD,
-        Grade.ADEQUATE,
-        Grade.REQUIRES_IMPROVEMENT,
-        Grade.INADEQUATE,
+        InspectionGrade.OUTSTANDING,
+        InspectionGrade.GOOD,
+        InspectionGrade.ADEQUATE,
+        InspectionGrade.REQUIRES_IMPROVEMENT,
+        InspectionGrade.INADEQUATE,
     ],
 }
 
@@ -110,7 +111,7 @@ class PublishedGrade(Versioned):
     year = models.PositiveSmallIntegerField()
     question = models.CharField(max_length=200)
     scale = models.CharField(max_length=12, choices=GradeScale.choices)
-    grade = models.CharField(max_length=24, choices=Grade.choices)
+    grade = models.CharField(max_length=24, choices=InspectionGrade.choices)
     published_on = models.DateField(null=True, blank=True)
     stated_as = models.CharField(
         max_length=40, blank=True, help_text="'grade label', or 'paraphrase' where worded"
@@ -137,7 +138,7 @@ class NationalGradeTotal(Versioned):
     year = models.PositiveSmallIntegerField()
     question = models.CharField(max_length=200)
     scale = models.CharField(max_length=12, choices=GradeScale.choices)
-    grade = models.CharField(max_length=24, choices=Grade.choices)
+    grade = models.CharField(max_length=24, choices=InspectionGrade.choices)
     forces = models.PositiveSmallIntegerField()
     source = models.CharField(max_length=500)
 

@@ -30,8 +30,8 @@ from cpinspect.registry.models import (
     Council,
     Country,
     Force,
-    Grade,
     GradeScale,
+    InspectionGrade,
     Inspectorate,
     NationalGradeTotal,
     PublishedGrade,
@@ -226,9 +226,9 @@ def grade_of(row: SourceRow, column: str, scale: str) -> str:
     allowed = SCALE_GRADES[scale]
     wanted = " ".join(row[column].split()).casefold()
     for grade in allowed:
-        if Grade(grade).label.casefold() == wanted:
-            return Grade(grade).value
-    labels = [Grade(grade).label for grade in allowed]
+        if InspectionGrade(grade).label.casefold() == wanted:
+            return InspectionGrade(grade).value
+    labels = [InspectionGrade(grade).label for grade in allowed]
     expected = ", ".join(labels[:-1]) + " or " + labels[-1]
     raise row.invalid(
         column, f"is not a grade of the {scale_label(scale)} scale (expected {expected})"
@@ -677,8 +677,9 @@ def refuse_total_below_force_list(row, record: NationalTotalRecord, published_gr
     if record.forces < listed:
         raise row.invalid(
             "forces",
-            f"is fewer than the {listed} forces listed as {Grade(record.grade).label.lower()} "
-            f"in the PEEL files (expected at least {listed})",
+            f"is fewer than the {listed} forces listed as "
+            f"{InspectionGrade(record.grade).label.lower()} in the PEEL files "
+            f"(expected at least {listed})",
         )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from cpinspect.assessments import agreement as agreement_stats
-from cpinspect.assessments.models import Assessment, AssessmentStatus, CaseAudit, Grade, Kind
+from cpinspect.assessments.models import Assessment, AssessmentStatus, CaseAudit, CaseGrade, Kind
 from cpinspect.casefiles.models import Allocation, CaseStatus
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
 from cpinspect.findings.models import (
@@ -37,7 +37,7 @@ OVERALL_METHOD = (
     "finite population correction in each theme; Wilson score interval on the effective "
     "sample size (95%)"
 )
-GRADES = list(Grade.choices)  # the case grades, best first
+GRADES = list(CaseGrade.choices)  # the case grades, best first
 TOPIC_LABELS = dict(Topic.choices)
 NO_TOPIC = "other"
 

@@ -16,13 +16,13 @@ from collections import Counter
 
 from django.db.models import Q
 
-from cpinspect.assessments.models import Grade
+from cpinspect.assessments.models import CaseGrade
 from cpinspect.casefiles.schema import CATEGORY_SLUGS
 from cpinspect.reports import results as results_module
 from cpinspect.reports.models import FINAL_STATUSES, Report, ReportKind
 from cpinspect.stats import disclosure, linked
 
-GRADE_KEYS = tuple(g for g, _ in Grade.choices)
+GRADE_KEYS = tuple(g for g, _ in CaseGrade.choices)
 THEMES = tuple(CATEGORY_SLUGS)
 OVERALL_ROW = -1  # in ProtectedTable.withheld_rows: the All themes row
 ALONE = ("alone",)  # the scope of a table protected without a published set (tests, tools)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cpinspect.assessments.models import CaseAudit, Grade
+from cpinspect.assessments.models import CaseAudit, CaseGrade
 from cpinspect.casefiles.models import CaseStatus
 from cpinspect.casefiles.schema import CATEGORY_SLUGS, category_label
 from cpinspect.stats import statistics, stratified
@@ -81,7 +81,7 @@ def populations_of(inspection) -> dict[str, int]:
 def _theme_result(theme, label, cases, population, earlier: ThemeResult | None) -> ThemeResult:
     base = len(cases)
     grades = []
-    for grade, grade_label in Grade.choices:
+    for grade, grade_label in CaseGrade.choices:
         count = sum(1 for g in cases if g == grade)
         interval = statistics.proportion_interval(count, base, population)
         change = None
@@ -98,7 +98,7 @@ def _overall_result(themes: list[ThemeResult], earlier: ThemeResult | None) -> T
     """All themes: per grade, the stratified estimate over the themes with graded cases."""
     base = sum(t.base for t in themes)
     grades = []
-    for grade, grade_label in Grade.choices:
+    for grade, grade_label in CaseGrade.choices:
         strata = [
             stratified.Stratum(t.theme, t.grade(grade).count, t.base, t.population) for t in themes
         ]
@@ -210,7 +210,7 @@ def topic_grades(inspection) -> dict[str, dict[str, int]]:
     ):
         if kind == Kind.MODERATION or audit_id not in chosen:
             chosen[audit_id] = answers
-    counts = {topic: {g: 0 for g in Grade.values} for topic in TOPIC_QUESTIONS}
+    counts = {topic: {g: 0 for g in CaseGrade.values} for topic in TOPIC_QUESTIONS}
     for answers in chosen.values():
         for topic, question in TOPIC_QUESTIONS.items():
             grade = answers.get(question)

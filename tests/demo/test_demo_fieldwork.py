@@ -12,9 +12,9 @@ from cpinspect.assessments.models import (
     Assessment,
     AssessmentStatus,
     CaseAudit,
+    CaseGrade,
     Escalation,
     EscalationStatus,
-    Grade,
     Kind,
     ModerationReason,
 )
@@ -56,7 +56,7 @@ def test_completed_fieldwork_every_case_examined_moderated_resolved_and_signed_o
     assert progress.open_escalations == 0
 
     audits = list(selectors.audits_for(lead, staffordshire))
-    assert all(a.final_grade in Grade.values and a.locked for a in audits)
+    assert all(a.final_grade in CaseGrade.values and a.locked for a in audits)
     # Several inspectors examined the cases; the moderator is never the first examiner.
     assert len({a.examiner_id for a in audits}) >= 3
     assert all(a.moderator_id != a.examiner_id for a in audits if a.moderated)
@@ -117,7 +117,7 @@ def test_completed_fieldwork_follows_the_moderation_rule(demo_database):
             reason = first.audit.moderation_reason
             if n < rule.first_per_inspector:
                 assert reason == ModerationReason.FIRST_OF_INSPECTOR
-            elif first.overall_grade == Grade.INADEQUATE:
+            elif first.overall_grade == CaseGrade.INADEQUATE:
                 assert reason == ModerationReason.INADEQUATE
             else:
                 assert reason in ("", ModerationReason.RANDOM)
@@ -129,15 +129,18 @@ def test_completed_fieldwork_grades_are_a_plausible_mix_varying_by_theme(demo_da
     finals = Counter(
         CaseAudit.objects.filter(inspection=staffordshire).values_list("final_grade", flat=True)
     )
-    assert set(finals) == set(Grade.values)
-    assert finals[Grade.INADEQUATE] < finals[Grade.REQUIRES_IMPROVEMENT] + finals[Grade.GOOD]
+    assert set(finals) == set(CaseGrade.values)
+    assert (
+        finals[CaseGrade.INADEQUATE]
+        < finals[CaseGrade.REQUIRES_IMPROVEMENT] + finals[CaseGrade.GOOD]
+    )
     by_theme = defaultdict(Counter)
     for theme, grade in Assessment.objects.filter(
         audit__inspection=staffordshire, kind=Kind.FIRST
     ).values_list("audit__case__stratum", "overall_grade"):
         by_theme[theme][grade] += 1
     good_share = {
-        theme: grades[Grade.GOOD] / sum(grades.values()) for theme, grades in by_theme.items()
+        theme: grades[CaseGrade.GOOD] / sum(grades.values()) for theme, grades in by_theme.items()
     }
     assert len(by_theme) >= 5
     assert max(good_share.values()) - min(good_share.values()) >= 0.3
