@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from cpinspect.accounts.models import User
 from cpinspect.editing.forms import CreatesRecord, VersionField
-from cpinspect.programmes.models import InspectionType, Programme, TeamRole
+from cpinspect.programmes.models import InspectionType, Programme, Status, TeamRole
 from cpinspect.programmes.services import MAX_REASON, TEAM_PLACE_ROLES
 from cpinspect.registry.models import Council, Force, Inspectorate
 from cpinspect.web.dates import DateInputField
@@ -150,3 +150,43 @@ class TransitionForm(forms.Form):
     # the digest of the outstanding list the page showed (a stale page is caught)
     outstanding_seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     version = VersionField()  # the inspection's, on the page the move was made from
+
+
+INSPECTION_SEARCH_MAX = 60  # longer than any force's or council's name
+INSPECTION_SORTS = [
+    ("fieldwork", "Fieldwork, soonest first"),
+    ("fieldwork_latest", "Fieldwork, latest first"),
+    ("subject", "Force or council"),
+    ("status", "Stage"),
+]
+
+
+class InspectionListForm(forms.Form):
+    """The inspection list's search, filters and sort (GET: names of forces and councils, no
+    personal data). Every field is optional and a bad value is dropped, never an error page."""
+
+    q = forms.CharField(
+        label="Force or council", required=False, max_length=INSPECTION_SEARCH_MAX, strip=True
+    )
+    programme = forms.TypedChoiceField(label="Programme", required=False, coerce=int)
+    kind = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "Any type"), *InspectionType.choices]
+    )
+    status = forms.ChoiceField(
+        label="Stage", required=False, choices=[("", "Any stage"), *Status.choices]
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=INSPECTION_SORTS)
+
+    def __init__(self, data):
+        super().__init__(data, auto_id="filter-%s")
+        # one query: a model choice field counts the rows, then reads them
+        programmes = Programme.objects.order_by("-starts_on").values_list("pk", "name")
+        self.fields["programme"].choices = [("", "Any programme"), *programmes]
+
+    def wanted(self) -> dict:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        wanted = {k: v for k, v in cleaned.items() if v not in ("", None)}
+        if "q" in wanted:
+            wanted["q"] = " ".join(wanted["q"].split())
+        return wanted

@@ -1,9 +1,10 @@
 """Reads of inspections, always scoped to what the requesting user may see."""
 
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
 
 from cpinspect.accounts import access
-from cpinspect.programmes.models import Inspection, TeamRole, in_force_area
+from cpinspect.programmes.models import Inspection, Status, TeamRole, in_force_area
 
 
 def _base():
@@ -30,6 +31,29 @@ def inspection_for(user, pk) -> Inspection:
 def my_inspections(user):
     """The inspections whose team the user is on (the dashboard's first table)."""
     return inspections_visible_to(user).filter(team__user=user).distinct()
+
+
+def filtered(inspections, wanted: dict):
+    """``inspections`` (already scoped to the person) searched, filtered and sorted as the
+    inspection list's form asks (``forms.InspectionListForm.wanted``)."""
+    if "q" in wanted:
+        inspections = inspections.filter(
+            Q(force__name__icontains=wanted["q"]) | Q(council__name__icontains=wanted["q"])
+        )
+    for field, column in (("programme", "programme_id"), ("kind", "kind"), ("status", "status")):
+        if field in wanted:
+            inspections = inspections.filter(**{column: wanted[field]})
+    stage = Case(
+        *(When(status=s, then=Value(i)) for i, s in enumerate(Status.values)),
+        output_field=IntegerField(),
+    )
+    orders = {
+        "fieldwork": ("fieldwork_starts_on", "pk"),
+        "fieldwork_latest": ("-fieldwork_starts_on", "-pk"),
+        "subject": ("force__name", "council__name", "fieldwork_starts_on", "pk"),
+        "status": (stage, "fieldwork_starts_on", "pk"),
+    }
+    return inspections.order_by(*orders[wanted.get("sort", "fieldwork")])
 
 
 def inspections_of_force_for(user, force):

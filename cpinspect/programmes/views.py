@@ -25,6 +25,7 @@ from cpinspect.editing.forms import create_once
 from cpinspect.programmes import lifecycle, selectors, services
 from cpinspect.programmes.forms import (
     InspectionForm,
+    InspectionListForm,
     ProgrammeForm,
     TeamMemberForm,
     TransitionForm,
@@ -35,14 +36,20 @@ from cpinspect.scheduling.tasks import planner_tasks
 
 @login_required
 def dashboard(request):
+    """The person's inspections, then the others they may see, searched, filtered and sorted
+    by the form above both tables."""
+    list_form = InspectionListForm(request.GET)
+    wanted = list_form.wanted()
     mine = selectors.my_inspections(request.user)
     others = selectors.inspections_visible_to(request.user).exclude(pk__in=mine.values("pk"))
     return render(
         request,
         "programmes/dashboard.html",
         {
-            "mine": mine,
-            "others": others,
+            "mine": selectors.filtered(mine, wanted),
+            "others": selectors.filtered(others, wanted),
+            "list_form": list_form,
+            "filtered": bool({"q", "programme", "kind", "status"} & wanted.keys()),
             "can_plan": access.can_plan_programmes(request.user),
             "escalations": open_escalations_led_by(request.user),
             "tasks": planner_tasks(request.user),
