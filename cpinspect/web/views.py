@@ -51,7 +51,10 @@ def healthz(request):
 
 
 def home(request):
-    return render(request, "web/home.html")
+    # a signed-in person's tasks (web/home.py); a visitor's page is the same for everyone
+    from cpinspect.web.home import home_context
+
+    return render(request, "web/home.html", home_context(request))
 
 
 FORCE_SEARCH_MAX = 60  # longer than any force's name
