@@ -15,6 +15,7 @@ they have none here.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -58,27 +59,50 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+# Up to this many cases not yet begun are listed one by one, per inspection and kind of work;
+# more make one task that opens the person's worklist (a list of 60 cases is the worklist's).
+CASES_LISTED = 5
+
+
 def case_tasks(user) -> list[Task]:
-    """Cases allocated to the person to examine, or to moderate blind, not yet submitted."""
-    tasks = []
+    """Cases allocated to the person to examine, or to moderate blind, not yet submitted: each
+    begun one to continue, and those not begun (one by one, or together when many)."""
+    tasks, waiting = [], defaultdict(list)
     for audit in audit_selectors.open_cases_of(user):
         found = {a.kind: a for a in audit.assessments.all()}
         kind = Kind.FIRST if audit.examiner_id == user.pk else Kind.MODERATION
         mine = found.get(kind)
         if mine is not None and mine.submitted:
             continue
+        if mine is None:
+            waiting[(audit.inspection_id, kind)].append(audit)
+            continue
+        verb = "Continue examining" if kind == Kind.FIRST else "Continue moderating"
+        tasks.append(_case_task(f"{verb} case {audit.case_id}", audit))
+    for (pk, kind), audits in waiting.items():
         verb = "Examine" if kind == Kind.FIRST else "Moderate"
-        if mine is not None:
-            verb = "Continue examining" if kind == Kind.FIRST else "Continue moderating"
+        if len(audits) <= CASES_LISTED:
+            tasks += [_case_task(f"{verb} case {a.case_id}", a) for a in audits]
+            continue
+        inspection = audits[0].inspection
         tasks.append(
             Task(
-                f"{verb} case {audit.case_id}",
-                reverse("assessments-tasks", args=[audit.inspection_id, audit.case_id]),
-                audit.inspection.fieldwork_ends_on,
-                _subject(audit.inspection),
+                f"{verb} {len(audits)} cases not yet begun",
+                reverse("assessments-worklist", args=[pk]),
+                inspection.fieldwork_ends_on,
+                _subject(inspection),
             )
         )
     return tasks
+
+
+def _case_task(title: str, audit) -> Task:
+    return Task(
+        title,
+        reverse("assessments-tasks", args=[audit.inspection_id, audit.case_id]),
+        audit.inspection.fieldwork_ends_on,
+        _subject(audit.inspection),
+    )
 
 
 def lead_audit_tasks(user) -> list[Task]:
@@ -319,7 +343,12 @@ def tasks_for(user, today: date | None = None) -> list[Task]:
         tasks += follow_up_tasks(user)
     if access.can_manage_people(user):
         tasks += people_tasks(user, today)
-    return sorted(tasks, key=lambda t: (t.due is None, t.due or today, t.about, t.title))
+    return sorted(tasks, key=lambda t: (t.due is None, t.due or today, t.about, _natural(t.title)))
+
+
+def _natural(text: str) -> list:
+    """Case 9 before case 10: numbers in a title compare as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def start_links(user) -> list[tuple[str, str]]:

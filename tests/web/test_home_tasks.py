@@ -15,6 +15,7 @@ from cpinspect.findings.models import ActionPlan
 from cpinspect.programmes import services as programme_services
 from cpinspect.programmes.models import Status, TeamRole
 from cpinspect.reports.models import Report, ReportKind
+from cpinspect.web import home as home_module
 from cpinspect.web.home import tasks_for
 from tests.assessments.conftest import draw_sample, submit
 from tests.findings.conftest import publish
@@ -98,33 +99,39 @@ def test_a_visitors_home_page_is_unchanged(client, reference):
 
 
 def test_an_inspector_sees_their_cases_to_examine_due_at_the_end_of_fieldwork(
-    client, inspection, people, fieldwork
+    client, inspection, people, fieldwork, monkeypatch
 ):
     inspector = people["inspector"]
     submitted = {fieldwork[k].case_id for k in ("disputed", "ready", "locked", "blind")}
     due = inspection.fieldwork_ends_on
-    expected = [
-        (
-            f"Examine case {a.case_id}",
-            reverse("assessments-tasks", args=[inspection.pk, a.case_id]),
-            due,
-        )
-        for a in sorted(fieldwork["audits"], key=lambda a: a.case_id)
-        if a.case_id not in submitted
-    ]
-    assert len(expected) == 17
-    assert sorted(rows(inspector)) == sorted(expected)
+    waiting = sorted(a.case_id for a in fieldwork["audits"] if a.case_id not in submitted)
+    assert len(waiting) == 17
+    # many cases not begun are one task, which opens the worklist
+    worklist = reverse("assessments-worklist", args=[inspection.pk])
+    assert rows(inspector) == [("Examine 17 cases not yet begun", worklist, due)]
     page = home(client, inspector)
     assert '<h2 class="govuk-heading-l" id="your-tasks">Your tasks</h2>' in page
-    assert "17 tasks, soonest due first" in page
-    case = fieldwork["audits"][4]
-    link = reverse("assessments-tasks", args=[inspection.pk, case.case_id])
-    assert f'<a class="govuk-link" href="{link}">Examine case {case.case_id}</a>' in page
+    assert "1 task, soonest due first" in page
+    assert (
+        f'<a class="govuk-link" href="{worklist}">Examine 17 cases not yet begun'
+        '<span class="govuk-visually-hidden"> (Child protection inspection: Essex)</span></a>'
+    ) in page
     assert due.strftime("%-d %B %Y") in page
     overdue = page.count('<strong class="govuk-tag govuk-tag--red">Overdue</strong>')
-    assert overdue == (17 if due < TODAY else 0)
-    # a draft begun is "continue"
-    draft = fieldwork["audits"][5]
+    assert overdue == (1 if due < TODAY else 0)
+    # a few are listed one by one, case 9 before case 10, each opening its examination
+    monkeypatch.setattr(home_module, "CASES_LISTED", 17)
+    assert rows(inspector) == [
+        (
+            f"Examine case {case_id}",
+            reverse("assessments-tasks", args=[inspection.pk, case_id]),
+            due,
+        )
+        for case_id in waiting
+    ]
+    # a draft begun is its own task, to continue
+    monkeypatch.setattr(home_module, "CASES_LISTED", 5)
+    draft = next(a for a in fieldwork["audits"] if a.case_id == waiting[0])
     assessment = audit_services.assessment_open(audit=draft, user=inspector)
     audit_services.assessment_save(
         assessment=assessment,
@@ -133,7 +140,16 @@ def test_an_inspector_sees_their_cases_to_examine_due_at_the_end_of_fieldwork(
         expected_version=assessment.version,
         submit=False,
     )
-    assert f"Continue examining case {draft.case_id}" in [t[0] for t in rows(inspector)]
+    assert sorted(rows(inspector)) == sorted(
+        [
+            (
+                f"Continue examining case {draft.case_id}",
+                reverse("assessments-tasks", args=[inspection.pk, draft.case_id]),
+                due,
+            ),
+            ("Examine 16 cases not yet begun", worklist, due),
+        ]
+    )
 
 
 def test_overdue_is_tagged_only_once_the_due_date_has_passed(client, inspection, people, fieldwork):
@@ -215,7 +231,7 @@ def test_report_steps_for_the_lead_and_the_teams_analyst(client, inspection, peo
     assert rows(analyst) == [("Build the draft report", build, None)]
     assert rows(people["inspector"]) == []  # not theirs
     page = home(client, analyst)
-    assert f'<a class="govuk-link" href="{build}">Build the draft report</a>' in page
+    assert f'<a class="govuk-link" href="{build}">Build the draft report<span' in page
     assert "No due date" in page
 
 
@@ -374,8 +390,9 @@ def test_an_administrator_sees_invitations_waiting_and_access_ending_within_30_d
 
 
 def test_an_inspector_never_sees_cases_of_others_or_of_inspections_they_are_not_on(
-    client, inspection, kent_inspection, people
+    client, inspection, kent_inspection, people, monkeypatch
 ):
+    monkeypatch.setattr(home_module, "CASES_LISTED", 100)  # every case by its number
     inspector, lead = people["inspector"], people["lead"]
     second = make_user("inspector2", Role.INSPECTOR)
     programme_services.team_member_add(inspection=inspection, user=second, role=TeamRole.INSPECTOR)
@@ -397,7 +414,7 @@ def test_an_inspector_never_sees_cases_of_others_or_of_inspections_they_are_not_
     assert not shown & ({a.case_id for a in kent} | others)
     page = home(client, inspector)
     for case_id in others | {a.case_id for a in kent}:
-        assert f"case {case_id}<" not in page
+        assert not re.search(rf"case {case_id}\b", page)
     # taken off the team, the allocation left behind shows nothing (scoped by the team)
     programme_services.team_member_remove(
         member=inspection.team.get(user=inspector, role=TeamRole.INSPECTOR)
@@ -420,3 +437,21 @@ def test_an_expired_or_deactivated_person_sees_no_tasks(client, inspection, peop
     assert tasks_for(inspector) == []
     page = client.get("/").content.decode()
     assert "Your tasks" not in page and "Examine case" not in page
+
+
+def test_a_partner_inspector_sees_the_joint_inspections_cases_given_to_them(
+    client, joint_inspection, people
+):
+    draw_sample(joint_inspection, people["lead"], size=14)
+    audits = audit_services.cases_allocate(inspection=joint_inspection, user=people["lead"])
+    assert {a.examiner_id for a in audits} == {people["partner"].pk}  # the team's one examiner
+    assert rows(people["partner"]) == [
+        (
+            "Examine 14 cases not yet begun",
+            reverse("assessments-worklist", args=[joint_inspection.pk]),
+            joint_inspection.fieldwork_ends_on,
+        )
+    ]
+    assert "Joint targeted area inspection: Thurrock" in home(client, people["partner"])
+    # a partner of another inspectorate, on no team, has nothing
+    assert rows(people["other_partner"]) == []
