@@ -14,11 +14,16 @@ from cpinspect.accounts.models import User
 
 def invitations_waiting(user):
     """People invited who have not set their password yet (nor ever signed in), oldest
-    first, each with ``link_expires``: the day their one-time link stops working."""
+    first, each with ``link_expires``: the day their one-time link stops working. Demo
+    accounts are left out: the demo's planning-only inspectors have no password and were never
+    invited."""
     if not access.can_manage_people(user):
         return []
     invited = User.objects.filter(
-        is_active=True, last_login__isnull=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
+        is_active=True,
+        is_demo=False,
+        last_login__isnull=True,
+        password__startswith=UNUSABLE_PASSWORD_PREFIX,
     ).order_by("date_joined", "pk")
     lifetime = timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     people = list(invited)

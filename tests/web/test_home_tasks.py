@@ -364,6 +364,10 @@ def test_an_administrator_sees_invitations_waiting_and_access_ending_within_30_d
     make_user("later", Role.ANALYST, access_expires=TODAY + timedelta(days=31))
     make_user("gone", Role.ANALYST, access_expires=TODAY - timedelta(days=1))
     make_user("off", Role.ANALYST, access_expires=TODAY + timedelta(days=5), is_active=False)
+    # the demo's planning-only accounts have no password either, but were never invited
+    User.objects.create_user(
+        "plan@example.test", None, full_name="Demo", role=Role.INSPECTOR, is_demo=True
+    )
     link_dies = timezone.localdate(
         invited.date_joined + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     )
