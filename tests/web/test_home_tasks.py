@@ -211,6 +211,11 @@ def test_a_lead_sees_what_is_waiting_in_the_audits_they_lead(
     page = home(client, lead)
     assert "Child protection inspection: Essex" in page
     assert "Joint targeted area inspection: Thurrock" in page
+    # a case is its number in the sample: no pseudonym, no age, no council of the child
+    for audit in fieldwork["audits"]:
+        case = audit.case
+        assert case.pseudonym not in page and case.force_pseudonym not in page
+    assert "child_age" not in page and "aged" not in page
     # the other lead leads none of it
     assert rows(people["other_lead"]) == []
     assert "Nothing is waiting for you." in home(client, people["other_lead"])
