@@ -65,6 +65,46 @@ def inspection_filter(user) -> Q | None:
     return None
 
 
+def case_data_inspection_filter(user) -> Q | None:
+    """A filter on Inspection for those whose case-level data ``user`` may see (as
+    ``can_see_case_data``: the inspections whose team they are on); None means nothing. Used
+    as ``Inspection.objects.filter(rule)`` in a subquery, so two places on one team are one."""
+    if not is_signed_in(user) or user.role == Role.FORCE_LIAISON:
+        return None
+    return Q(team__user=user)
+
+
+def led_inspection_filter(user) -> Q | None:
+    """A filter on Inspection for those ``user`` leads (as ``is_inspection_lead``)."""
+    if case_data_inspection_filter(user) is None:
+        return None
+    return Q(team__user=user, team__role=TeamRole.LEAD)
+
+
+def reporting_inspection_filter(user) -> Q | None:
+    """A filter on Inspection for those whose force report ``user`` builds (as
+    ``can_build_report``: the lead or the team's analyst)."""
+    if case_data_inspection_filter(user) is None:
+        return None
+    return Q(team__user=user, team__role__in=[TeamRole.LEAD, TeamRole.ANALYST])
+
+
+def force_updates_inspection_filter(user) -> Q | None:
+    """A filter on Inspection for those whose force's action plan and progress ``user`` sends
+    (as ``can_send_force_updates``); None means nothing."""
+    if not has_role(user, Role.FORCE_LIAISON) or user.force_id is None:
+        return None
+    return in_force_area(user.force_id) & Q(status__in=PUBLIC_STATUSES)
+
+
+def force_check_inspection_filter(user) -> Q | None:
+    """A filter on Inspection for those whose draft report ``user`` comments on during the
+    factual accuracy check (as ``can_comment_on_report``); None means nothing."""
+    if not has_role(user, Role.FORCE_LIAISON) or user.force_id is None:
+        return None
+    return in_force_area(user.force_id) & Q(status=Status.FACTUAL_ACCURACY)
+
+
 def public_inspection_filter() -> Q:
     """Inspections anyone may know about: those whose report is published."""
     return Q(status__in=PUBLIC_STATUSES)

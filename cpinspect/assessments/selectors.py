@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from cpinspect.accounts import access
@@ -214,4 +214,73 @@ def open_escalations_led_by(user):
         )
         .select_related("inspection")
         .distinct()
+    )
+
+
+# --- the home page's tasks (web/home.py) ---------------------------------------------------
+# Across inspections, but only those whose team the user is on (access.py's filters), and only
+# while the audit is open: once an inspection moves on to reporting nothing here can be done.
+
+AUDIT_OPEN = ["fieldwork", "moderation"]
+
+
+def _open_audits(rule):
+    from cpinspect.casefiles.models import CaseStatus
+    from cpinspect.programmes.models import Inspection
+
+    return (
+        CaseAudit.objects.filter(
+            inspection__in=Inspection.objects.filter(rule),
+            inspection__status__in=AUDIT_OPEN,
+            case__status=CaseStatus.SAMPLED,
+        )
+        .select_related("case", "inspection__force", "inspection__council")
+        # only what a case's stage needs: no writing is decrypted for a list
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.only(
+                    "pk", "audit_id", "kind", "status", "overall_grade"
+                ),
+            )
+        )
+        .order_by("inspection__fieldwork_ends_on", "case_id")
+    )
+
+
+def open_cases_of(user):
+    """The cases the user is to examine or moderate and has not submitted, not signed off."""
+    rule = access.case_data_inspection_filter(user)
+    if rule is None:
+        return CaseAudit.objects.none()
+    return _open_audits(rule).filter(Q(examiner=user) | Q(moderator=user), locked_at=None)
+
+
+def audits_led_by(user):
+    """Every case of the open audits the user leads (their stages say what is waiting)."""
+    rule = access.led_inspection_filter(user)
+    if rule is None:
+        return CaseAudit.objects.none()
+    return _open_audits(rule)
+
+
+def unallocated_led_by(user) -> dict:
+    """{inspection id: cases of its sample not yet allocated}, for the audits the user leads."""
+    from cpinspect.casefiles.models import CaseStatus, SampledCase
+    from cpinspect.programmes.models import Inspection
+
+    rule = access.led_inspection_filter(user)
+    if rule is None:
+        return {}
+    return dict(
+        SampledCase.objects.filter(
+            sample__inspection__in=Inspection.objects.filter(rule),
+            sample__inspection__status__in=AUDIT_OPEN,
+            sample__withdrawn_at__isnull=True,
+            status=CaseStatus.SAMPLED,
+            audit__isnull=True,
+        )
+        .values_list("sample__inspection")
+        .annotate(n=Count("pk"))
+        .order_by()
     )

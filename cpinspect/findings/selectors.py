@@ -327,3 +327,81 @@ def overdue_recommendations_count(force, as_of: date) -> int:
         status__in=OPEN_STATUSES,
         due_on__lt=as_of,
     ).count()
+
+
+# --- the home page's tasks (web/home.py) ---------------------------------------------------
+
+
+def judgements_decided(user, inspection_ids) -> dict[int, int]:
+    """{inspection id: topics with a graded judgement}, for the inspections the user leads
+    (who alone decides them: access.can_decide_judgements)."""
+    from cpinspect.programmes.models import Inspection
+
+    rule = access.led_inspection_filter(user)
+    if rule is None:
+        return {}
+    return dict(
+        Judgement.objects.filter(
+            inspection_id__in=list(inspection_ids),
+            inspection__in=Inspection.objects.filter(rule),
+        )
+        .values_list("inspection")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def action_plans_awaited(user):
+    """The action plans the user's force still owes (a liaison officer's own force only)."""
+    from cpinspect.findings.models import ActionPlanStatus
+    from cpinspect.programmes.models import Inspection
+
+    rule = access.force_updates_inspection_filter(user)
+    if rule is None:
+        return ActionPlan.objects.none()
+    return (
+        ActionPlan.objects.filter(
+            inspection__in=Inspection.objects.filter(rule), status=ActionPlanStatus.AWAITED
+        )
+        .select_related("inspection__force", "inspection__council")
+        .order_by("due_on", "pk")
+    )
+
+
+def recommendations_for_force_progress(user):
+    """The open recommendations on which the user's force reports progress (their own force's
+    published ones only: access.can_send_force_updates)."""
+    from cpinspect.programmes.models import Inspection
+
+    rule = access.force_updates_inspection_filter(user)
+    if rule is None:
+        return Recommendation.objects.none()
+    return (
+        Recommendation.objects.filter(
+            inspection__in=Inspection.objects.filter(rule), status__in=OPEN_STATUSES
+        )
+        .select_related("inspection__force", "inspection__council")
+        .order_by("due_on", "pk")
+    )
+
+
+def follow_ups_to_decide(user):
+    """Follow-up proposals waiting for a programme manager's decision (can_decide_follow_up),
+    each with ``published_at``: when its inspection's report was published, if it was."""
+    from django.db.models import Min, Q
+
+    from cpinspect.findings.models import ProposalStatus
+
+    if not access.can_plan_programmes(user):
+        return FollowUpProposal.objects.none()
+    return (
+        FollowUpProposal.objects.filter(status=ProposalStatus.PROPOSED)
+        .select_related("inspection__force", "inspection__council")
+        .annotate(
+            published_at=Min(
+                "inspection__status_changes__changed_at",
+                filter=Q(inspection__status_changes__to_status=Status.PUBLISHED),
+            )
+        )
+        .order_by("inspection__fieldwork_starts_on", "pk")
+    )

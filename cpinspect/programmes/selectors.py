@@ -85,3 +85,26 @@ def case_audit_closed(inspection, *, lock: bool = False) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, [inspection.pk, lock])
         return bool(cursor.fetchone()[0])
+
+
+def inspections_reported_by(user, statuses):
+    """The inspections in ``statuses`` whose report the user builds (their lead or the team's
+    analyst: access.reporting_inspection_filter), with whether the user leads each (``led``):
+    the report steps on their home page."""
+    from django.db.models import Exists, OuterRef
+
+    from cpinspect.programmes.models import TeamMember
+
+    rule = access.reporting_inspection_filter(user)
+    if rule is None:
+        return Inspection.objects.none()
+    return (
+        Inspection.objects.filter(pk__in=Inspection.objects.filter(rule), status__in=statuses)
+        .select_related("force", "council")
+        .annotate(
+            led=Exists(
+                TeamMember.objects.filter(inspection=OuterRef("pk"), user=user, role=TeamRole.LEAD)
+            )
+        )
+        .order_by("fieldwork_starts_on", "pk")
+    )

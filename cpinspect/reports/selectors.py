@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 
 from cpinspect.accounts import access
+from cpinspect.accounts.models import Role
 from cpinspect.programmes.models import Inspection
 from cpinspect.reports import integrity
 from cpinspect.reports.models import FINAL_STATUSES, Report, ReportKind, ReportStatus
@@ -164,3 +165,54 @@ def published_reports_by_inspection(inspection_ids) -> dict[int, Report]:
     for report in reports:
         found.setdefault(report.inspection_id, report)
     return found
+
+
+# --- the home page's tasks (web/home.py) ---------------------------------------------------
+
+
+def open_force_reports(user, inspection_ids) -> dict[int, Report]:
+    """{inspection id: its draft or report under check}, of those the user may see, each with
+    ``unanswered``: the force's comments still without the inspectorate's answer."""
+    reports = (
+        Report.objects.filter(
+            kind=ReportKind.FORCE,
+            inspection_id__in=list(inspection_ids),
+            status__in=[ReportStatus.DRAFT, ReportStatus.FACTUAL_ACCURACY],
+            pk__in=Report.objects.filter(access.report_filter(user)),
+        )
+        .annotate(unanswered=Count("comments", filter=Q(comments__response="")))
+        .defer(*LIST_FIELDS)
+    )
+    return {r.inspection_id: r for r in reports}
+
+
+def reports_for_force_to_check(user):
+    """The drafts under the factual accuracy check that the user may comment on (the subject
+    force's liaison officer: access.can_comment_on_report)."""
+    rule = access.force_check_inspection_filter(user)
+    if rule is None:
+        return Report.objects.none()
+    return (
+        Report.objects.filter(
+            kind=ReportKind.FORCE,
+            status=ReportStatus.FACTUAL_ACCURACY,
+            inspection__in=Inspection.objects.filter(rule),
+        )
+        .select_related("inspection__force", "inspection__council")
+        .annotate(comments_sent=Count("comments", filter=Q(comments__author=user)))
+        .defer(*LIST_FIELDS)
+        .order_by("sent_for_check_at", "pk")
+    )
+
+
+def thematic_drafts_built_by(user):
+    """The user's own thematic drafts, not yet published."""
+    return thematic_drafts(user).filter(built_by=user)
+
+
+def thematic_drafts_to_publish(user):
+    """Thematic drafts waiting for the one who may publish them (a programme manager)."""
+    # as access.can_publish_report for a thematic report
+    if not access.has_role(user, Role.PROGRAMME_MANAGER):
+        return Report.objects.none()
+    return thematic_drafts(user).select_related("built_by")

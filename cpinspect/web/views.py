@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from cpinspect.audittrail import hardening
+from cpinspect.web.home import home_context
 
 log = logging.getLogger(__name__)
 
@@ -32,4 +33,5 @@ def healthz(request):
 
 
 def home(request):
-    return render(request, "web/home.html")
+    # a signed-in person's tasks (web/home.py); a visitor's page is the same for everyone
+    return render(request, "web/home.html", home_context(request))

@@ -89,6 +89,20 @@ def test_every_fieldwork_page_within_its_query_baseline(fieldwork_world, client)
     _check("fieldwork", _measure(FIELDWORK_MATRIX, fieldwork_world, client))
 
 
+@pytest.mark.django_db
+def test_every_visitors_home_page_within_its_query_baseline(fieldwork_world, client):  # noqa: F811
+    # the home page lists each person's tasks (web/home.py): a fixed number of queries per kind
+    # of task, whatever the number of cases (the fieldwork world has 21, in every stage)
+    counts = {}
+    for visitor in VISITORS:
+        if visitor == "anonymous":
+            client.logout()
+        else:
+            client.force_login(fieldwork_world["people"][visitor])
+        counts[f"home ({visitor})"] = _count(client, lambda f: "/", fieldwork_world)
+    _check("home", counts)
+
+
 @pytest.mark.skipif(WRITING, reason="baselines are being written")
 def test_one_query_more_than_the_baseline_fails_by_name():
     # The check itself, on the stored baselines: the home page one query dearer fails, naming it;
