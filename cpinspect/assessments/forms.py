@@ -40,22 +40,47 @@ def _condition_text(qs, condition) -> str:
     return f"Only if {verb} {labels} to: {source.text}"
 
 
-def answer_form_sections(qs, facts, draft: Draft, errors: dict) -> list[dict]:
+def _settled_elsewhere(question, earlier: set[str], given: dict) -> bool:
+    """Whether every answer the question depends on was given in an earlier section (one
+    still unanswered leaves the question shown, with its condition as a hint)."""
+    answers = [c.name for c in question.ask_when if c.subject == "answer"]
+    return bool(answers) and all(name in earlier and given.get(name) for name in answers)
+
+
+def answer_form_sections(
+    qs, facts, draft: Draft, errors: dict, *, section_id: str | None = None
+) -> list[dict]:
     """Sections of the questions asked of this case. Questions that depend on another answer
     are shown with that condition as a hint (the form works without JavaScript); answers to
-    questions not asked are dropped on submission."""
+    questions not asked are dropped on submission.
+
+    With ``section_id`` (one section's page), a question whose condition is on answers given
+    in earlier sections is decided by the saved draft: left out when they rule it out, shown
+    without a hint when they call for it."""
     # questions whose case conditions hold; answer conditions are shown as hints instead
     asked_of_case = {
         q.id for q in qs.questions if all(questionsets.holds_on_case(c, facts) for c in q.ask_when)
     }
+    visible = {q.id for q in questionsets.visible_questions(qs, facts, draft.as_answers())}
+    earlier: set[str] = set()
     sections = []
     for section in qs.sections:
+        if section_id is not None and section.id != section_id:
+            earlier |= {q.id for q in section.questions}
+            continue
         rows = []
         for question in section.questions:
             if question.id not in asked_of_case:
                 continue
+            settled = section_id is not None and _settled_elsewhere(
+                question, earlier, draft.answers
+            )
+            if settled and question.id not in visible:
+                continue
             value = draft.texts.get(question.id) or draft.answers.get(question.id, "")
-            conditions = [t for c in question.ask_when if (t := _condition_text(qs, c))]
+            conditions = (
+                [] if settled else [t for c in question.ask_when if (t := _condition_text(qs, c))]
+            )
             rows.append(
                 {
                     "q": question,

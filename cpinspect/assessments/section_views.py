@@ -99,11 +99,9 @@ def _target(section, draft, qid) -> str:
 
 def _render_section(request, context, section, draft, errors=None, status=200):
     errors = errors or {}
-    rows = [
-        s
-        for s in answer_form_sections(context["qs"], context["facts"], draft, errors)
-        if s["id"] == section.id
-    ]
+    rows = answer_form_sections(
+        context["qs"], context["facts"], draft, errors, section_id=section.id
+    )
     ids = sections.section_ids(section)
     order = [q.id for q in section.questions] + ["rationale"]
     context.update(
