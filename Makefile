@@ -12,7 +12,7 @@ help:
 	@echo "make demo          set up, load the demo and serve it at http://127.0.0.1:8000"
 	@echo "make test          run the test suite (embedded PostgreSQL)"
 	@echo "make test-browser  run the browser tests (needs Debian's chromium)"
-	@echo "make lint          ruff checks"
+	@echo "make lint          ruff checks and mypy"
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -42,6 +42,7 @@ test-browser: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	CPINSPECT_TESTING=1 $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -97,6 +97,15 @@ def test_lead_works_the_essex_cases_and_signs_off_the_ready_ones(page: Page, pas
     link = page.get_by_role("link", name=re.compile(r"^Sign off all \d+ ready cases?$"))
     ready = int(re.search(r"\d+", link.inner_text()).group(0))
     assert ready > 0, "the demo gives the lead no case ready to sign off"
+    # with JavaScript, one button ticks every ready case shown, and clears them again
+    ticks = page.locator("#cases input[name='case']")
+    page.get_by_role(
+        "button", name=f"Select all {ready} ready case{'s' if ready > 1 else ''} shown"
+    ).click()
+    assert ticks.count() == ready and all(ticks.nth(i).is_checked() for i in range(ready))
+    page.get_by_role("button", name="Clear the selection").click()
+    assert not any(ticks.nth(i).is_checked() for i in range(ready))
+    assert_accessible(page, "fieldwork home, select all")
     link.click()
     assert_accessible(page, "bulk sign-off confirmation")
     page.get_by_role("button", name=re.compile(r"^Sign off and lock \d+ cases?$")).click()

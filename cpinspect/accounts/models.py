@@ -19,7 +19,7 @@ class Role(models.TextChoices):
 
 
 # Roles held by staff of the police inspectorate itself.
-INSPECTORATE_ROLES = {
+INSPECTORATE_ROLES: set[str] = {
     Role.ADMINISTRATOR,
     Role.PROGRAMME_MANAGER,
     Role.LEAD_INSPECTOR,

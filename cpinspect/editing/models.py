@@ -1,5 +1,7 @@
 """A version on every record a person edits, and the one-time tokens of create forms."""
 
+from typing import Any
+
 import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -23,7 +25,7 @@ class Versioned(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save, then read back the version the trigger gave the row, so that this copy can
         be sent on (a page's hidden field, the next edit) without looking stale."""
         updating = not self._state.adding and self.pk is not None

@@ -1,26 +1,36 @@
 """Reads of inspections, always scoped to what the requesting user may see."""
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from cpinspect.accounts import access
-from cpinspect.programmes.models import Inspection, Status, TeamRole, in_force_area
+from cpinspect.programmes.models import Inspection, Status, TeamMember, TeamRole, in_force_area
+
+if TYPE_CHECKING:
+    from cpinspect.accounts.access import Visitor
+    from cpinspect.accounts.models import User
+    from cpinspect.registry.models import Force
 
 
-def _base():
+def _base() -> QuerySet[Inspection]:
     return Inspection.objects.select_related(
         "programme", "force", "council", "council__force"
     ).prefetch_related("partner_inspectorates")
 
 
-def inspections_visible_to(user):
+def inspections_visible_to(user: Visitor) -> QuerySet[Inspection]:
     rule = access.inspection_filter(user)
     if rule is None:
         return Inspection.objects.none()
     return _base().filter(rule).distinct()
 
 
-def inspection_for(user, pk) -> Inspection:
+def inspection_for(user: Visitor, pk: int | str) -> Inspection:
     """The inspection, if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
     try:
         return inspections_visible_to(user).prefetch_related("team__user").get(pk=pk)
@@ -28,12 +38,12 @@ def inspection_for(user, pk) -> Inspection:
         raise Http404("No such inspection.") from None
 
 
-def my_inspections(user):
+def my_inspections(user: User) -> QuerySet[Inspection]:
     """The inspections whose team the user is on (the dashboard's first table)."""
     return inspections_visible_to(user).filter(team__user=user).distinct()
 
 
-def filtered(inspections, wanted: dict):
+def filtered(inspections: QuerySet[Inspection], wanted: dict[str, Any]) -> QuerySet[Inspection]:
     """``inspections`` (already scoped to the person) searched, filtered and sorted as the
     inspection list's form asks (``forms.InspectionListForm.wanted``)."""
     if "q" in wanted:
@@ -56,7 +66,7 @@ def filtered(inspections, wanted: dict):
     return inspections.order_by(*orders[wanted.get("sort", "fieldwork")])
 
 
-def inspections_of_force_for(user, force):
+def inspections_of_force_for(user: Visitor, force: Force) -> QuerySet[Inspection]:
     """Inspections in the force's area: the published ones for anyone, and, for a signed-in
     user, whatever else they may see."""
     in_area = _base().filter(in_force_area(force))
@@ -68,13 +78,13 @@ def inspections_of_force_for(user, force):
     return (published | in_area.filter(visible)).distinct()
 
 
-def team_in_role_order(inspection):
+def team_in_role_order(inspection: Inspection) -> list[TeamMember]:
     """The team, lead first, then inspectors, moderators, analysts and partners."""
     order = list(TeamRole.values)
     return sorted(inspection.team.all(), key=lambda m: (order.index(m.role), m.user.full_name))
 
 
-def case_audit_closed(inspection, *, lock: bool = False) -> bool:
+def case_audit_closed(inspection: Inspection, *, lock: bool = False) -> bool:
     """Whether the inspection's case-file audit is read only now (``lifecycle.
     CASE_AUDIT_CLOSED``): asked of the database function the triggers use, so the services
     and the database apply one rule. ``lock`` holds the inspection's row (shared) until the
@@ -87,7 +97,7 @@ def case_audit_closed(inspection, *, lock: bool = False) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def inspections_reported_by(user, statuses):
+def inspections_reported_by(user: User, statuses: Iterable[str]) -> QuerySet[Inspection]:
     """The inspections in ``statuses`` whose report the user builds (their lead or the team's
     analyst: access.reporting_inspection_filter), with whether the user leads each (``led``):
     the report steps on their home page."""

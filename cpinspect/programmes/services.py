@@ -1,7 +1,12 @@
-"""Writes to programmes and inspections: one transaction each, keyword-only arguments."""
+"""Writes to programmes and inspections: one transaction each, the acting person first and
+the rest keyword-only (ADR 0034)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +25,11 @@ from cpinspect.programmes.models import (
     TeamMember,
     TeamRole,
 )
+from cpinspect.programmes.readiness import Outstanding
+from cpinspect.registry.models import Council, Force, Inspectorate
+
+if TYPE_CHECKING:
+    from cpinspect.accounts.models import User
 
 
 class TransitionRefused(Exception):
@@ -36,7 +46,9 @@ class ReasonRequired(TransitionRefused):
     ``outstanding`` is what is unfinished now and ``fingerprint`` its digest, for the page or
     the client to show and confirm."""
 
-    def __init__(self, message: str, outstanding=(), fingerprint: str = ""):
+    def __init__(
+        self, message: str, outstanding: Sequence[Outstanding] = (), fingerprint: str = ""
+    ) -> None:
         super().__init__(message)
         self.outstanding = list(outstanding)
         self.fingerprint = fingerprint
@@ -74,7 +86,7 @@ def _programme_name_taken(name: str) -> ValidationError:
 
 @transaction.atomic
 def programme_create(
-    actor, *, name: str, starts_on: date, ends_on: date, description: str = ""
+    actor: User, *, name: str, starts_on: date, ends_on: date, description: str = ""
 ) -> Programme:
     """A new programme, made by a programme manager (``actor``). Its insert
     is recorded in the audit trail, with the request's person, like every other change.
@@ -111,20 +123,22 @@ def programme_create(
 
 @transaction.atomic
 def inspection_create(
-    actor,
+    actor: User,
     *,
-    programme,
-    kind,
-    fieldwork_starts_on,
-    force=None,
-    council=None,
-    fieldwork_ends_on=None,
-    partner_inspectorates=(),
+    programme: Programme,
+    kind: str,
+    fieldwork_starts_on: date,
+    force: Force | None = None,
+    council: Council | None = None,
+    fieldwork_ends_on: date | None = None,
+    partner_inspectorates: Iterable[Inspectorate] = (),
 ) -> Inspection:
     """An inspection planned in ``programme`` by a programme manager (``actor``)."""
     access.require(access.can_plan_programmes(actor))
     if fieldwork_ends_on is None:
-        fieldwork_ends_on = add_working_days(fieldwork_starts_on, DEFAULT_FIELDWORK_DAYS[kind])
+        fieldwork_ends_on = add_working_days(
+            fieldwork_starts_on, DEFAULT_FIELDWORK_DAYS[InspectionType(kind)]
+        )
     if kind != InspectionType.JOINT_TARGETED_AREA and partner_inspectorates:
         raise ValidationError("Only a joint targeted area inspection has partner inspectorates.")
     inspection = Inspection(
@@ -152,19 +166,19 @@ TEAM_PLACE_ROLES = {
 
 
 @transaction.atomic
-def team_member_add(actor, *, inspection, person, role) -> TeamMember:
+def team_member_add(actor: User, *, inspection: Inspection, person: User, role: str) -> TeamMember:
     """``person`` takes the place ``role`` on the team, put there by ``actor`` (a programme
     manager, or the inspection's lead)."""
     access.require(access.can_manage_team(actor, inspection))
-    if person.role not in TEAM_PLACE_ROLES[role]:
+    if person.role not in TEAM_PLACE_ROLES[TeamRole(role)]:
         held = person.get_role_display().lower()
         article = "An" if held[0] in "aeiou" else "A"
         raise ValidationError(
             f"{article} {held} cannot be the {TeamRole(role).label.lower()} on an inspection."
         )
-    if (
-        role == TeamRole.PARTNER
-        and not inspection.partner_inspectorates.filter(pk=person.inspectorate_id).exists()
+    if role == TeamRole.PARTNER and (
+        person.inspectorate_id is None
+        or not inspection.partner_inspectorates.filter(pk=person.inspectorate_id).exists()
     ):
         raise ValidationError(f"{person.inspectorate} is not a partner in this inspection.")
     _refuse_taken_place(inspection, person, role)
@@ -182,7 +196,7 @@ def team_member_add(actor, *, inspection, person, role) -> TeamMember:
     return member
 
 
-def _refuse_taken_place(inspection, user, role) -> None:
+def _refuse_taken_place(inspection: Inspection, user: User, role: str) -> None:
     if TeamMember.objects.filter(inspection=inspection, user=user, role=role).exists():
         raise _already_there(user, role)
     if (
@@ -192,7 +206,7 @@ def _refuse_taken_place(inspection, user, role) -> None:
         raise _lead_taken(inspection)
 
 
-def _already_there(user, role) -> ValidationError:
+def _already_there(user: User, role: str) -> ValidationError:
     place = TeamRole(role).label.lower()
     article = "an" if place[0] in "aeiou" else "a"
     return ValidationError(
@@ -200,7 +214,7 @@ def _already_there(user, role) -> ValidationError:
     )
 
 
-def _lead_taken(inspection) -> ValidationError:
+def _lead_taken(inspection: Inspection) -> ValidationError:
     lead = TeamMember.objects.select_related("user").filter(
         inspection=inspection, role=TeamRole.LEAD
     )
@@ -214,7 +228,7 @@ def _lead_taken(inspection) -> ValidationError:
 
 
 @transaction.atomic
-def team_member_remove(actor, *, member: TeamMember) -> None:
+def team_member_remove(actor: User, *, member: TeamMember) -> None:
     access.require(access.can_manage_team(actor, member.inspection))
     member.delete()  # recorded by the audit trail's delete trigger
 
@@ -225,7 +239,7 @@ class MovePreview:
     confirmation sends back (``outstanding_seen``)."""
 
     move: lifecycle.Transition
-    outstanding: list
+    outstanding: list[Outstanding]
     fingerprint: str
 
     @property
@@ -233,7 +247,7 @@ class MovePreview:
         return self.move.needs_reason or bool(self.outstanding)
 
 
-def _allowed_move(actor, inspection, target: str) -> lifecycle.Transition:
+def _allowed_move(actor: User, inspection: Inspection, target: str) -> lifecycle.Transition:
     move = lifecycle.transition_between(inspection.status, target)
     if move is None:
         raise TransitionRefused(_no_such_move_message(inspection.status, target))
@@ -242,7 +256,7 @@ def _allowed_move(actor, inspection, target: str) -> lifecycle.Transition:
     return move
 
 
-def transition_preview(actor, *, inspection, target: str) -> MovePreview:
+def transition_preview(actor: User, *, inspection: Inspection, target: str) -> MovePreview:
     """What the move to ``target`` would need, without making it: refused exactly as the move
     would be (no such move, not the person's to make). Changes nothing."""
     move = _allowed_move(actor, inspection, target)
@@ -252,9 +266,9 @@ def transition_preview(actor, *, inspection, target: str) -> MovePreview:
 
 @transaction.atomic
 def inspection_transition(
-    actor,
+    actor: User,
     *,
-    inspection,
+    inspection: Inspection,
     target: str,
     note: str = "",
     reason: str = "",
