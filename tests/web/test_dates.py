@@ -130,3 +130,18 @@ def test_the_check_catches_a_raw_date_format():
         assert RAW_DATE.search(line), line
     for line in ("{{ x|uk_date }}", "{{ x|uk_datetime:'seconds' }}", "{{ x.date_text }}"):
         assert not RAW_DATE.search(line), line
+
+
+def test_the_stale_edit_messages_write_dates_the_same_way():
+    from django.utils import timezone
+
+    from cpinspect.editing import versions
+    from cpinspect.findings.models import Recommendation
+
+    assert versions.when_text(dt.datetime(2020, 7, 4, 13, 5, tzinfo=UTC)) == (
+        "on 4 July 2020 at 2:05pm"
+    )
+    assert re.fullmatch(
+        r"at (\d{1,2}(:\d\d)?[ap]m|midday|midnight)", versions.when_text(timezone.now())
+    )
+    assert versions.shown(Recommendation, "due_on", dt.date(2027, 3, 31)) == "31 March 2027"
