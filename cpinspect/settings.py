@@ -165,6 +165,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cpinspect.web.context_processors.site",
             ],
+            # Dates on screen are written one way (GOV.UK style): uk_date, uk_datetime and the
+            # rest, in every template without a {% load %}; no template has a |date format.
+            "builtins": ["cpinspect.web.templatetags.ukdates"],
         },
     },
     {

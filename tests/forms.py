@@ -52,3 +52,31 @@ def submit(client, url: str, data: dict, page: str | None = None, action=None, *
     (``action``: the form posting there, when it is not the page's own)."""
     hidden = opened(client, page or url, action)
     return client.post(url, {**hidden, **data}, **kwargs)
+
+
+def date_boxes(name: str, value) -> dict:
+    """What a person types in a GOV.UK date input (``web/dates.py``) for ``value``: a date,
+    an ISO date string, or "" for nothing, as ``<name>_day``, ``<name>_month``,
+    ``<name>_year``."""
+    if value in ("", None):
+        return {f"{name}_day": "", f"{name}_month": "", f"{name}_year": ""}
+    year, month, day = (int(part) for part in str(value).split("-"))
+    return {f"{name}_day": str(day), f"{name}_month": str(month), f"{name}_year": str(year)}
+
+
+class _Inputs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name"):
+            self.values[attrs["name"]] = attrs.get("value") or ""
+
+
+def typed_date(html: str, name: str) -> tuple[str, str, str]:
+    """The day, month and year boxes of the date input ``name`` as the page shows them."""
+    parser = _Inputs()
+    parser.feed(html)
+    return tuple(parser.values[f"{name}_{part}"] for part in ("day", "month", "year"))

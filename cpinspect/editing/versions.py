@@ -22,7 +22,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
+
+from cpinspect.web.templatetags.ukdates import uk_date, uk_datetime, uk_time
 
 NOT_A_PERSON = "The system"  # a change made outside a signed-in request (a command, a script)
 
@@ -105,8 +107,8 @@ class StaleEdit(Exception):
 def when_text(at: datetime) -> str:
     local = timezone.localtime(at)
     if local.date() == timezone.localdate():
-        return f"at {local:%H:%M}"
-    return f"on {formats.date_format(local, 'j F Y')} at {local:%H:%M}"
+        return f"at {uk_time(local)}"
+    return f"on {uk_datetime(local)}"
 
 
 # --- the check ---------------------------------------------------------------------------------
@@ -306,7 +308,7 @@ def shown(model, name: str, value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "j F Y H:i")
+        return uk_datetime(value)
     if isinstance(value, date):
-        return formats.date_format(value, "j F Y")
+        return uk_date(value)
     return str(value)

@@ -1,6 +1,8 @@
 """Forms of the findings pages: they check what was typed, with a message per field; the
 services check the rules again."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 
@@ -12,8 +14,13 @@ from cpinspect.findings.models import (
     RecommendationStatus,
     Topic,
 )
-from cpinspect.programmes.forms import DateInput
 from cpinspect.registry.models import Force
+from cpinspect.web.dates import DateInputField
+
+
+def _example(day) -> str:
+    """A date hint as the GOV.UK date input asks for it: "For example, 27 3 2027"."""
+    return f"For example, {day.day} {day.month} {day.year}"
 
 
 def _topic_field(help_text=""):
@@ -62,14 +69,13 @@ class RecommendationFields(forms.Form):
         help_text='The role or person at the force who owns it, for example "Chief Constable".',
         error_messages={"required": "Enter who at the force owns the recommendation."},
     )
-    due_on = forms.DateField(
-        label="Due by",
-        widget=DateInput,
-        error_messages={
-            "required": "Enter the date the recommendation is due by.",
-            "invalid": "Enter a real date, for example 2027-03-31.",
-        },
-    )
+    # GOV.UK date input (day, month and year boxes), not the browser's picker (issue 15)
+    due_on = DateInputField(what="the date the recommendation is due by", label="Due by")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # an example that is itself a date the form accepts: six months from today
+        self.fields["due_on"].help_text = _example(timezone.localdate() + timedelta(days=182))
 
     def clean_due_on(self):
         """A due date asked for now is today or later (issue 15: past dates were accepted);
@@ -169,15 +175,14 @@ class AcceptFollowUpForm(EditsRecord, CreatesRecord):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the type of follow-up."},
     )
-    fieldwork_starts_on = forms.DateField(
-        label="Fieldwork starts",
-        widget=DateInput,
-        help_text="The follow-up is planned in the programme that covers this date.",
-        error_messages={
-            "required": "Enter the date fieldwork starts.",
-            "invalid": "Enter a real date, for example 2027-09-06.",
-        },
-    )
+    fieldwork_starts_on = DateInputField(what="the date fieldwork starts", label="Fieldwork starts")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fieldwork_starts_on"].help_text = (
+            "The follow-up is planned in the programme that covers this date. "
+            + _example(timezone.localdate() + timedelta(days=273))
+        )
 
 
 class DeclineFollowUpForm(EditsRecord):
@@ -195,12 +200,8 @@ class ActionPlanForm(EditsRecord):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose where the action plan is."},
     )
-    received_on = forms.DateField(
-        label="Received on",
-        required=False,
-        widget=DateInput,
-        help_text="Leave empty while the plan is awaited.",
-        error_messages={"invalid": "Enter a real date, for example 2027-01-15."},
+    received_on = DateInputField(
+        what="the date the action plan was received", label="Received on", required=False
     )
     note = forms.CharField(
         label="Note (optional)",
@@ -208,6 +209,12 @@ class ActionPlanForm(EditsRecord):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].help_text = "Leave empty while the plan is awaited. " + _example(
+            timezone.localdate()
+        )
 
     def clean(self):
         data = super().clean()

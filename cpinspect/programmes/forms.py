@@ -9,10 +9,6 @@ from cpinspect.registry.models import Council, Force, Inspectorate
 from cpinspect.web.dates import DateInputField
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class ProgrammeForm(CreatesRecord):
     """A new programme (``programme_create`` checks it again, with the stored programmes)."""
 

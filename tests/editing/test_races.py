@@ -15,7 +15,7 @@ from cpinspect.findings import services
 from cpinspect.findings.models import AreaForImprovement, CauseOfConcern, Judgement, Recommendation
 from cpinspect.programmes.models import TeamMember
 from tests.findings.conftest import rec
-from tests.forms import opened
+from tests.forms import date_boxes, opened
 from tests.races import ROUNDS, race, raised, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,7 +105,7 @@ def test_two_saves_of_one_recommendation_from_one_version(inspection, people):
                         "cause_of_concern": "",
                         "recommendation": text,
                         "owner": "Chief Constable",
-                        "due_on": "2027-06-30",
+                        **date_boxes("due_on", "2027-06-30"),
                     },
                 )
                 for client, text in zip((lead, inspector), typed, strict=True)
@@ -228,7 +228,7 @@ def test_a_double_submit_of_a_new_recommendation_makes_one_row(inspection, peopl
             "cause_of_concern": "",
             "recommendation": f"Supervise every referral {n}",
             "owner": "Chief Constable",
-            "due_on": "2027-06-30",
+            **date_boxes("due_on", "2027-06-30"),
         }
 
         results = race(_click(first, url, data), _click(second, url, data))
@@ -250,7 +250,7 @@ def test_a_double_submit_of_a_new_cause_of_concern_makes_one_row(inspection, peo
             "text": "Cases wait.",
             "recommendation": "Clear it.",
             "owner": "Chief Constable",
-            "due_on": "2027-06-30",
+            **date_boxes("due_on", "2027-06-30"),
         }
         results = race(_click(first, url, data), _click(second, url, data))
         assert not raised(results), raised(results)

@@ -24,7 +24,7 @@ from cpinspect.findings.models import (
 from cpinspect.programmes.models import Inspection, Programme, TeamMember
 from tests.findings.conftest import publish, rec
 from tests.fixtures import programme_manager
-from tests.forms import hidden_fields, opened, submit
+from tests.forms import date_boxes, hidden_fields, opened, submit, typed_date
 from tests.scheduling.conftest import AS_OF_TYPED
 
 pytestmark = pytest.mark.django_db
@@ -111,16 +111,18 @@ def test_a_stale_recommendation_is_refused(inspection, people):
     submit(
         signed_in(people["moderator"]),
         url,
-        {**data, "owner": "Head of Public Protection", "due_on": "2027-03-31"},
+        {**data, "owner": "Head of Public Protection", **date_boxes("due_on", "2027-03-31")},
     )
-    response = mine.post(url, {**hidden, **data, "owner": "Deputy Chief", "due_on": "2027-09-30"})
+    response = mine.post(
+        url, {**hidden, **data, "owner": "Deputy Chief", **date_boxes("due_on", "2027-09-30")}
+    )
     body = refused(
         response,
         by="Moderator",
         theirs=["Head of Public Protection", "31 March 2027"],
         yours=["Deputy Chief", "30 September 2027"],
     )
-    assert 'value="Deputy Chief"' in body and 'value="2027-09-30"' in body
+    assert 'value="Deputy Chief"' in body and typed_date(body, "due_on") == ("30", "9", "2027")
     stored = Recommendation.objects.get(pk=made.pk)
     assert (stored.owner, stored.due_on) == ("Head of Public Protection", date(2027, 3, 31))
 
@@ -176,10 +178,11 @@ def test_a_stale_action_plan_is_refused(inspection, people):
     submit(
         signed_in(people["programme_manager"]),
         url,
-        {"status": "accepted", "received_on": today, "note": "Accepted in full."},
+        {"status": "accepted", **date_boxes("received_on", today), "note": "Accepted in full."},
     )
     response = mine.post(
-        url, {**hidden, "status": "received", "received_on": today, "note": "Received."}
+        url,
+        {**hidden, "status": "received", **date_boxes("received_on", today), "note": "Received."},
     )
     body = refused(response, by="Planner", theirs=["Accepted", "Accepted in full."])
     assert ">Received.</textarea>" in body
@@ -195,7 +198,12 @@ def test_accepting_a_follow_up_declined_meanwhile_is_refused(inspection, people,
     hidden = opened(mine, accept)
     submit(signed_in(people["programme_manager"]), decline, {"note": "Covered by Engage."})
     response = mine.post(
-        accept, {**hidden, "kind": "post_inspection_review", "fieldwork_starts_on": "2027-05-10"}
+        accept,
+        {
+            **hidden,
+            "kind": "post_inspection_review",
+            **date_boxes("fieldwork_starts_on", "2027-05-10"),
+        },
     )
     refused(response, by="Planner", theirs=["Declined", "Covered by Engage."], yours=["Accepted"])
     assert not Inspection.objects.filter(programme=next_programme).exists()
@@ -218,7 +226,12 @@ def test_a_proposal_withdrawn_by_another_change_is_not_accepted_from_a_stale_pag
     submit(lead, delete, {}, page=edit, action=delete)
     assert not CauseOfConcern.objects.exists()
     response = mine.post(
-        accept, {**hidden, "kind": "post_inspection_review", "fieldwork_starts_on": "2027-05-10"}
+        accept,
+        {
+            **hidden,
+            "kind": "post_inspection_review",
+            **date_boxes("fieldwork_starts_on", "2027-05-10"),
+        },
     )
     refused(response, by="Lead", theirs=["Withdrawn: the reason no longer holds"])
     assert not Inspection.objects.filter(programme=next_programme).exists()
@@ -234,7 +247,7 @@ def test_declining_a_follow_up_accepted_meanwhile_is_refused(inspection, people,
     submit(
         signed_in(people["programme_manager"]),
         accept,
-        {"kind": "post_inspection_review", "fieldwork_starts_on": "2027-05-10"},
+        {"kind": "post_inspection_review", **date_boxes("fieldwork_starts_on", "2027-05-10")},
     )
     response = mine.post(decline, {**hidden, "note": "Monitored through Engage."})
     body = refused(response, by="Planner", theirs=["Accepted"], yours=["Declined"])

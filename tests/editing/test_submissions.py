@@ -14,7 +14,7 @@ from django.urls import reverse
 from cpinspect.findings.models import AreaForImprovement, CauseOfConcern, Recommendation
 from cpinspect.programmes.models import Inspection, TeamMember
 from cpinspect.scheduling.models import Absence
-from tests.forms import hidden_fields, opened
+from tests.forms import date_boxes, hidden_fields, opened
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ CREATE_FORMS = [
             "text": "Cases wait.",
             "recommendation": "Clear it.",
             "owner": "Chief Constable",
-            "due_on": "2027-06-30",
+            **date_boxes("due_on", "2027-06-30"),
         },
         lambda: (CauseOfConcern.objects.count(), Recommendation.objects.count()),
         (1, 1),
@@ -55,7 +55,7 @@ CREATE_FORMS = [
             "cause_of_concern": "",
             "recommendation": "Supervise referrals.",
             "owner": "Chief Constable",
-            "due_on": "2027-06-30",
+            **date_boxes("due_on", "2027-06-30"),
         },
         lambda: Recommendation.objects.count(),
         1,

@@ -10,7 +10,7 @@ from cpinspect.accounts.models import Role
 from cpinspect.findings.models import ActionPlan, ActionPlanStatus, ForceUpdate
 from tests.findings.conftest import publish
 from tests.fixtures import make_user
-from tests.forms import opened
+from tests.forms import date_boxes, opened
 from tests.races import race, raised, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +55,7 @@ def test_the_team_recording_the_plan_while_the_force_sends_it_overwrites_nothing
     lead = signed_in(people["lead"])
     accepted = {
         "status": ActionPlanStatus.ACCEPTED,
-        "received_on": timezone.localdate().isoformat(),
+        **date_boxes("received_on", timezone.localdate().isoformat()),
         "note": "Accepted at the meeting.",
     }
 

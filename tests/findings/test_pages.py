@@ -18,7 +18,7 @@ from cpinspect.findings.models import (
 )
 from cpinspect.programmes.models import Inspection
 from tests.findings.conftest import publish, rec
-from tests.forms import submit
+from tests.forms import date_boxes, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_a_cause_of_concern_is_added_with_its_first_recommendation(client, inspe
     for message in (
         "Enter the recommendation.",
         "Enter who at the force owns the recommendation.",
-        "Enter the date the recommendation is due by.",
+        "Enter the date the recommendation is due by",  # the GOV.UK date input's message
     ):
         assert message in body
     assert not CauseOfConcern.objects.exists()
@@ -130,7 +130,7 @@ def test_a_cause_of_concern_is_added_with_its_first_recommendation(client, inspe
             "text": "Cases wait.",
             "recommendation": "Allocate within 24 hours.",
             "owner": "Chief Constable",
-            "due_on": "2027-06-30",
+            **date_boxes("due_on", "2027-06-30"),
         },
     )
     assert response.status_code == 302
@@ -160,7 +160,12 @@ def test_the_last_recommendation_of_a_cause_cannot_be_deleted_on_the_page(
     response = submit(
         client,
         edit_url,
-        {"cause_of_concern": "", "recommendation": "x", "owner": "CC", "due_on": "2027-01-01"},
+        {
+            "cause_of_concern": "",
+            "recommendation": "x",
+            "owner": "CC",
+            **date_boxes("due_on", "2027-01-01"),
+        },
     )
     assert response.status_code == 400
     assert "always carries at least one recommendation" in response.content.decode()
@@ -172,7 +177,7 @@ def test_the_last_recommendation_of_a_cause_cannot_be_deleted_on_the_page(
             "cause_of_concern": made.pk,
             "recommendation": "Review the backlog weekly.",
             "owner": "Head of Public Protection",
-            "due_on": "2027-03-31",
+            **date_boxes("due_on", "2027-03-31"),
         },
     )
     assert response.status_code == 302
@@ -220,12 +225,16 @@ def test_a_programme_manager_accepts_a_follow_up_into_the_programme(
     body = page(client, url)
     assert "3 to 6 months after publication (the report is not published yet)" in body
     response = submit(
-        client, url, {"kind": "post_inspection_review", "fieldwork_starts_on": "2030-01-07"}
+        client,
+        url,
+        {"kind": "post_inspection_review", **date_boxes("fieldwork_starts_on", "2030-01-07")},
     )
     assert response.status_code == 400
     assert "No programme covers 07 January 2030" in response.content.decode()
     response = submit(
-        client, url, {"kind": "post_inspection_review", "fieldwork_starts_on": "2027-05-10"}
+        client,
+        url,
+        {"kind": "post_inspection_review", **date_boxes("fieldwork_starts_on", "2027-05-10")},
     )
     follow_up = Inspection.objects.get(programme=next_programme)
     assert response.status_code == 302
@@ -309,12 +318,14 @@ def test_tracking_a_recommendation_and_the_action_plan(client, inspection, peopl
     body = page(client, findings_url(inspection))
     assert f"{plan.due_on:%-d %B %Y} (six weeks after publication" in body
     url = reverse("findings-action-plan", args=[inspection.pk])
-    response = submit(client, url, {"status": "received", "received_on": ""})
+    response = submit(client, url, {"status": "received", **date_boxes("received_on", "")})
     assert response.status_code == 400
     assert "Enter the date the action plan was received." in response.content.decode()
     today = timezone.localdate()
     assert (
-        submit(client, url, {"status": "received", "received_on": today.isoformat()}).status_code
+        submit(
+            client, url, {"status": "received", **date_boxes("received_on", today.isoformat())}
+        ).status_code
         == 302
     )
     plan.refresh_from_db()
@@ -364,7 +375,11 @@ def test_a_past_due_date_is_refused_but_an_overdue_one_can_be_kept(client, inspe
     response = submit(
         client,
         new_url,
-        {"recommendation": "Audit referrals.", "owner": "CC", "due_on": yesterday.isoformat()},
+        {
+            "recommendation": "Audit referrals.",
+            "owner": "CC",
+            **date_boxes("due_on", yesterday.isoformat()),
+        },
     )
     page_text = response.content.decode()
     assert response.status_code == 400
@@ -373,7 +388,9 @@ def test_a_past_due_date_is_refused_but_an_overdue_one_can_be_kept(client, inspe
     assert not Recommendation.objects.filter(text="Audit referrals.").exists()
     today = timezone.localdate().isoformat()
     response = submit(
-        client, new_url, {"recommendation": "Audit referrals.", "owner": "CC", "due_on": today}
+        client,
+        new_url,
+        {"recommendation": "Audit referrals.", "owner": "CC", **date_boxes("due_on", today)},
     )
     assert response.status_code == 302
     # an overdue recommendation (its date set before it passed) is edited and keeps its date
@@ -383,7 +400,11 @@ def test_a_past_due_date_is_refused_but_an_overdue_one_can_be_kept(client, inspe
     response = submit(
         client,
         edit_url,
-        {"recommendation": "Audit all referrals.", "owner": "CC", "due_on": yesterday.isoformat()},
+        {
+            "recommendation": "Audit all referrals.",
+            "owner": "CC",
+            **date_boxes("due_on", yesterday.isoformat()),
+        },
     )
     assert response.status_code == 302
     overdue.refresh_from_db()
