@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -111,8 +110,7 @@ def plans(request, pk):
         return Response(
             [_version_summary(v) for v in selectors.plan_versions_of(request.user, programme)]
         )
-    if not access.can_plan_programmes(request.user):
-        raise PermissionDenied("Only a programme manager can plan.")
+    access.require(access.can_plan_programmes(request.user))
     body = SolveRequest(data=request.data)
     body.is_valid(raise_exception=True)
     data = body.validated_data
@@ -122,8 +120,8 @@ def plans(request, pk):
         outcome = editing.create_once(
             request,
             lambda: services.plan_solve(
+                request.user,
                 programme=programme,
-                user=request.user,
                 replan=data["replan"],
                 reason=data["reason"],
                 as_of=data.get("as_of"),
@@ -164,15 +162,14 @@ def plan_detail(request, pk):
 @api_view(["POST"])
 def plan_publish(request, pk):
     version = selectors.plan_version_for(request.user, pk)
-    if not access.can_plan_programmes(request.user):
-        raise PermissionDenied("Only a programme manager can publish a plan.")
+    access.require(access.can_plan_programmes(request.user))
     body = PublishRequest(data=request.data)
     body.is_valid(raise_exception=True)
     seen = body.validated_data.get("published")
     if seen is None:
         raise editing.PreconditionRequired(PUBLISHED_REQUIRED)
     try:
-        version = services.plan_publish(version=version, user=request.user, seen_published=seen)
+        version = services.plan_publish(request.user, version=version, seen_published=seen)
     except services.PlanStale as stale:  # with the plan published now, as the client must see
         now = services.published_plan(version.programme)
         return Response(

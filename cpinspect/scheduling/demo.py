@@ -56,7 +56,8 @@ def _prepare(planner, programme: Programme, inspectors: int, seed: int) -> None:
         if rng.random() < 0.5:
             themes.add(rng.choice(THEMES))
         profile = services.inspector_profile_save(
-            user=user,
+            planner,
+            person=user,
             specialisms=sorted(themes),
             home_region=rng.choice(regions),
             part_time_fraction=0.5 if rng.random() < 0.2 else 1,
@@ -65,7 +66,8 @@ def _prepare(planner, programme: Programme, inspectors: int, seed: int) -> None:
         if len(slots) > 12:
             summer = slots[rng.randrange(7, 11)]
             services.absence_create(
-                user=profile.user,
+                planner,
+                person=profile.user,
                 kind="leave",
                 starts_on=summer.starts_on,
                 ends_on=summer.starts_on + timedelta(days=18),
@@ -115,8 +117,8 @@ def build_demo_plan(
         raise services.PlanError("The demo needs a programme manager to publish the plan.")
     _prepare(planner, programme, inspectors, seed)
     version = services.plan_solve(
+        planner,
         programme=programme,
-        user=planner,
         as_of=as_of or programme.starts_on - timedelta(days=30),
         params=SolveParams(time_limit=time_limit, seed=seed),
         reason="Demo: the year's plan",
@@ -127,4 +129,4 @@ def build_demo_plan(
             "The demo plan could not be solved: "
             + "; ".join(item["message"] for item in version.explanation)
         )
-    return services.plan_publish(version=version, user=planner)
+    return services.plan_publish(planner, version=version)

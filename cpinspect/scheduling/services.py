@@ -69,10 +69,13 @@ def _refuse_if_published_moved(programme, seen_published: int | None, doing: str
 
 @transaction.atomic
 def inspector_profile_save(
-    *, user, specialisms, home_region, part_time_fraction=1, forces_served=()
+    actor, *, person, specialisms, home_region, part_time_fraction=1, forces_served=()
 ) -> InspectorProfile:
+    """``person``'s specialisms, home region and hours for planning, set by a programme
+    manager (``actor``)."""
+    access.require(access.can_plan_programmes(actor))
     profile, _ = InspectorProfile.objects.get_or_create(
-        user=user, defaults={"home_region": home_region}
+        user=person, defaults={"home_region": home_region}
     )
     profile.specialisms = list(specialisms)
     profile.home_region = home_region
@@ -84,8 +87,12 @@ def inspector_profile_save(
 
 
 @transaction.atomic
-def absence_create(*, user, kind, starts_on: date, ends_on: date, note: str = "") -> Absence:
-    absence = Absence(user=user, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note)
+def absence_create(
+    actor, *, person, kind, starts_on: date, ends_on: date, note: str = ""
+) -> Absence:
+    """``person``'s leave, training or other absence, recorded by a programme manager."""
+    access.require(access.can_plan_programmes(actor))
+    absence = Absence(user=person, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note)
     absence.full_clean()
     absence.save()
     return absence
@@ -96,9 +103,9 @@ def published_plan(programme) -> PlanVersion | None:
 
 
 def plan_solve(
+    actor,
     *,
     programme: Programme,
-    user=None,
     replan: bool = False,
     as_of: date | None = None,
     params: SolveParams | None = None,
@@ -113,11 +120,11 @@ def plan_solve(
 
     With ``replan`` the published plan is kept as far as possible and the result lists exactly
     what moved; ``seen_published`` (pages and the API) is the published plan the person meant
-    to re-plan, refused if another has been published since. ``user`` is None only on the
+    to re-plan, refused if another has been published since. ``actor`` is None only on the
     command line, which is an operator's tool.
     """
-    if user is not None:
-        access.require(access.can_plan_programmes(user), "Only a programme manager can plan.")
+    if actor is not None:
+        access.require(access.can_plan_programmes(actor))
     as_of = as_of or planning_date.default_planning_date(programme)
     if as_of >= programme.ends_on:
         raise PlanError(
@@ -157,7 +164,7 @@ def plan_solve(
             )
     return _store(
         programme=programme,
-        user=user,
+        user=actor,
         via=via,
         as_of=as_of,
         params=params,
@@ -241,14 +248,14 @@ def _fieldwork_dates(task, slot):
 
 
 @transaction.atomic
-def plan_publish(*, version: PlanVersion, user, seen_published: int | None = None) -> PlanVersion:
+def plan_publish(actor, *, version: PlanVersion, seen_published: int | None = None) -> PlanVersion:
     """Publish a draft: the previous published version is superseded (and kept), the diff from
     it is stored, and the planned inspections take the plan's dates and teams.
 
     One publication at a time per programme (its row is locked): two at once would both
     supersede the same plan, and the second would break the one-published-plan rule.
     ``seen_published``: the published plan the page showed (0: none), checked under the lock."""
-    access.require(access.can_plan_programmes(user), "Only a programme manager can publish a plan.")
+    access.require(access.can_plan_programmes(actor))
     Programme.objects.select_for_update().get(pk=version.programme_id)
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
     _refuse_if_published_moved(version.programme, seen_published, "nothing was published")
@@ -263,11 +270,11 @@ def plan_publish(*, version: PlanVersion, user, seen_published: int | None = Non
         previous.state = PlanState.SUPERSEDED
         previous.save(update_fields=["state"])
     version.state = PlanState.PUBLISHED
-    version.published_by = user
+    version.published_by = actor
     version.published_at = timezone.now()
     version.published_diff = diff
     version.save(update_fields=["state", "published_by", "published_at", "published_diff"])
-    _apply(version, user)
+    _apply(version, actor)
     return version
 
 
@@ -308,11 +315,11 @@ def token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def calendar_token_issue(*, user) -> str:
-    """A new secret calendar link token for ``user`` (the old one stops working)."""
-    access.require(access.can_see_plans(user), "Only inspectorate staff have feeds.")
+def calendar_token_issue(actor) -> str:
+    """A new secret calendar link token for ``actor`` (the old one stops working)."""
+    access.require(access.can_see_plans(actor), "Only inspectorate staff have feeds.")
     token = secrets.token_urlsafe(32)
     CalendarFeedToken.objects.update_or_create(
-        user=user, defaults={"token_hash": token_hash(token)}
+        user=actor, defaults={"token_hash": token_hash(token)}
     )
     return token

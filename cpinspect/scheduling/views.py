@@ -7,7 +7,6 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,8 +29,7 @@ GANTT_CHAR = 7.2  # the widest average width of a character at 13px Arial, in pi
 
 
 def _require_planner(user):
-    if not access.can_plan_programmes(user):
-        raise PermissionDenied("Only a programme manager can do this.")
+    access.require(access.can_plan_programmes(user))
 
 
 def gantt(programme, rows, others=()):
@@ -229,8 +227,8 @@ def plan_solve(request, pk):
                 request,
                 form,
                 lambda: services.plan_solve(
+                    request.user,
                     programme=programme,
-                    user=request.user,
                     replan=data["replan"],
                     reason=data["reason"],
                     as_of=data["as_of"],
@@ -323,7 +321,7 @@ def plan_publish(request, pk):
         try:
             if seen is None:
                 raise services.PlanStale(OUT_OF_DATE)
-            services.plan_publish(version=version, user=request.user, seen_published=seen)
+            services.plan_publish(request.user, version=version, seen_published=seen)
         except services.PlanError as problem:
             error = str(problem)
         else:
@@ -410,7 +408,11 @@ def people(request):
         _require_planner(request.user)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
-            if create_once(request, form, lambda: services.absence_create(**data)) is not None:
+            data["person"] = data.pop("user")  # the form's field is the person who is away
+            recorded = create_once(
+                request, form, lambda: services.absence_create(request.user, **data)
+            )
+            if recorded is not None:
                 messages.success(
                     request, "The absence is recorded. Re-plan to take it into account."
                 )
@@ -437,7 +439,7 @@ def calendar_link(request):
     """Issue a secret calendar link (shown once); the previous link stops working."""
     if not access.can_see_plans(request.user):
         _not_found()
-    token = services.calendar_token_issue(user=request.user)
+    token = services.calendar_token_issue(request.user)
     url = request.build_absolute_uri(reverse("plan-feed", args=[token]))
     return render(request, "scheduling/calendar_link.html", {"url": url})
 

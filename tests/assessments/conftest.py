@@ -5,11 +5,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from cpinspect.assessments import services
-from cpinspect.casefiles import sampling
-from cpinspect.casefiles import services as casefiles_services
 from cpinspect.programmes.models import TeamRole
 from cpinspect.programmes.services import team_member_add
-from tests.casefiles.conftest import TODAY, synthetic_csv
+from tests.factories import drawn_sample
 from tests.fixtures import programme_manager
 
 EVIDENCE_KEY = Fernet.generate_key().decode()
@@ -24,20 +22,7 @@ def audit_env(tmp_path, monkeypatch):
 
 def draw_sample(inspection, user, *, size=21, seed=42):
     """Import a synthetic extract for ``inspection`` and draw an equal-allocation sample."""
-    extract = casefiles_services.extract_import(
-        inspection=inspection,
-        user=user,
-        data=synthetic_csv(400, seed=11),
-        profile_name="canonical",
-        via="cli",
-        today=TODAY,
-    )
-    return casefiles_services.sample_draw(
-        extract=extract,
-        user=user,
-        design=sampling.Design(size=size, method="equal", minimum=1),
-        seed=seed,
-    )
+    return drawn_sample(inspection, user, size=size, seed=seed)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def whole_demo(demo_database):
         to_status="in_progress",
         changed_by=lead,
     )
-    calendar_token_issue(user=lead)
+    calendar_token_issue(lead)
     assert Inspection.objects.exists()
 
 

@@ -6,10 +6,9 @@ from django.db import transaction
 
 from cpinspect.assessments.demo import add_demo_fieldwork
 from cpinspect.assessments.models import Assessment
-from cpinspect.casefiles import sampling
-from cpinspect.casefiles import services as casefiles_services
 from cpinspect.programmes.models import TeamRole
 from cpinspect.programmes.services import team_member_add
+from tests.factories import drawn_sample
 from tests.fixtures import programme_manager
 
 
@@ -23,7 +22,6 @@ def casefiles_env(tmp_path, monkeypatch):
 def small_sample(inspection, people):
     """A small sample in the test Essex inspection, with a second inspector on the team."""
     from cpinspect.accounts.models import Role
-    from tests.casefiles.conftest import TODAY, synthetic_csv
     from tests.fixtures import make_user
 
     team_member_add(
@@ -32,20 +30,7 @@ def small_sample(inspection, people):
         person=make_user("inspector2", Role.INSPECTOR),
         role=TeamRole.INSPECTOR,
     )
-    extract = casefiles_services.extract_import(
-        inspection=inspection,
-        user=people["lead"],
-        data=synthetic_csv(300, seed=5),
-        profile_name="canonical",
-        via="cli",
-        today=TODAY,
-    )
-    return casefiles_services.sample_draw(
-        extract=extract,
-        user=people["lead"],
-        design=sampling.Design(size=21, method="equal", minimum=1),
-        seed=7,
-    )
+    return drawn_sample(inspection, people["lead"], rows=300, extract_seed=5, seed=7)
 
 
 def test_the_demo_fieldwork_is_the_same_every_run(small_sample, inspection):

@@ -401,7 +401,8 @@ def test_a_stale_absence_and_profile_in_the_admin_are_refused(people):
     from cpinspect.scheduling.models import Absence, InspectorProfile
 
     absence = scheduling.absence_create(
-        user=people["inspector"],
+        programme_manager(),
+        person=people["inspector"],
         kind="leave",
         starts_on=date(2026, 8, 3),
         ends_on=date(2026, 8, 14),
@@ -415,7 +416,10 @@ def test_a_stale_absence_and_profile_in_the_admin_are_refused(people):
     assert Absence.objects.get().ends_on == date(2026, 8, 7)
 
     profile = scheduling.inspector_profile_save(
-        user=people["inspector"], specialisms=["custody"], home_region="London"
+        programme_manager(),
+        person=people["inspector"],
+        specialisms=["custody"],
+        home_region="London",
     )
     url = f"/admin/scheduling/inspectorprofile/{profile.pk}/change/"
     same = {"user": people["inspector"].pk, "specialisms": "custody"}
@@ -522,8 +526,8 @@ def _replan(world):
     from tests.scheduling.conftest import AS_OF, FAST
 
     return scheduling.plan_solve(
+        world["people"]["programme_manager"],
         programme=world["programme"],
-        user=world["people"]["programme_manager"],
         replan=True,
         as_of=AS_OF,
         params=FAST,

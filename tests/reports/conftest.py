@@ -5,8 +5,6 @@ import pytest
 
 from cpinspect.assessments import services as audit_services
 from cpinspect.assessments.models import CaseAudit
-from cpinspect.casefiles import sampling
-from cpinspect.casefiles import services as casefiles_services
 from cpinspect.findings import services as findings_services
 from cpinspect.programmes import services as programme_services
 from tests.assessments.conftest import (  # noqa: F401 (fixtures shared with the audit tests)
@@ -16,7 +14,7 @@ from tests.assessments.conftest import (  # noqa: F401 (fixtures shared with the
     sample,
     second_inspector,
 )
-from tests.casefiles.conftest import TODAY, synthetic_csv
+from tests.factories import drawn_sample
 
 # Distinctive strings written into the case files: none may ever reach a report.
 NOTE_MARK = "ZEBRAFINCH"
@@ -53,18 +51,14 @@ def submit_draft(audit, user, draft):
 
 @pytest.fixture
 def big_sample(inspection, people):
-    extract = casefiles_services.extract_import(
-        inspection=inspection,
-        user=people["lead"],
-        data=synthetic_csv(600, seed=17),
-        profile_name="canonical",
-        via="cli",
-        today=TODAY,
-    )
-    return casefiles_services.sample_draw(
-        extract=extract,
-        user=people["lead"],
-        design=sampling.Design(size=30, method="proportional", minimum=2),
+    return drawn_sample(
+        inspection,
+        people["lead"],
+        rows=600,
+        extract_seed=17,
+        size=30,
+        method="proportional",
+        minimum=2,
         seed=7,
     )
 

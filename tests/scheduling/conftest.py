@@ -45,7 +45,8 @@ def planning(reference, people, programme):
     }
     for key, (themes, region, fraction, served) in profiles.items():
         services.inspector_profile_save(
-            user=staff[key],
+            programme_manager(),
+            person=staff[key],
             specialisms=themes,
             home_region=region,
             part_time_fraction=fraction,
@@ -90,8 +91,8 @@ def planning(reference, people, programme):
 @pytest.fixture
 def solved(planning):
     version = services.plan_solve(
+        planning["people"]["programme_manager"],
         programme=planning["programme"],
-        user=planning["people"]["programme_manager"],
         as_of=AS_OF,
         params=FAST,
     )
@@ -101,6 +102,7 @@ def solved(planning):
 @pytest.fixture
 def published(solved):
     version = services.plan_publish(
-        version=solved["version"], user=solved["people"]["programme_manager"]
+        solved["people"]["programme_manager"],
+        version=solved["version"],
     )
     return {**solved, "version": version}

@@ -9,6 +9,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from cpinspect.scheduling.models import Absence, PlanState, PlanVersion
+from tests.fixtures import programme_manager
 from tests.forms import submit
 from tests.scheduling.conftest import AS_OF_TYPED
 
@@ -65,14 +66,15 @@ def test_infeasible_plan_page_names_the_conflict(planning, client):
 
     for key in ("lead", "other_lead", "lead3"):
         services.absence_create(
-            user=planning["staff"][key],
+            programme_manager(),
+            person=planning["staff"][key],
             kind="leave",
             starts_on=date(2026, 4, 1),
             ends_on=date(2027, 3, 31),
         )
     version = services.plan_solve(
+        planning["people"]["programme_manager"],
         programme=planning["programme"],
-        user=planning["people"]["programme_manager"],
         as_of=AS_OF,
         params=FAST,
     )

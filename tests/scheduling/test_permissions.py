@@ -136,9 +136,13 @@ def published_for_matrix(solved):
     from tests.scheduling.conftest import AS_OF, FAST
 
     manager = solved["people"]["programme_manager"]
-    services.plan_publish(version=solved["version"], user=manager)
+    services.plan_publish(manager, version=solved["version"])
     draft = services.plan_solve(
-        programme=solved["programme"], user=manager, replan=True, as_of=AS_OF, params=FAST
+        manager,
+        programme=solved["programme"],
+        replan=True,
+        as_of=AS_OF,
+        params=FAST,
     )
     return {**solved, "version": draft, "published": solved["version"].pk}
 

@@ -75,8 +75,8 @@ def test_a_wrong_planning_date_is_named_on_its_field(published, client, typed_da
 def test_the_service_refuses_a_planning_date_at_the_programme_end(published):
     with pytest.raises(services.PlanError, match="before the programme ends on 31 March 2027"):
         services.plan_solve(
+            published["people"]["programme_manager"],
             programme=published["programme"],
-            user=published["people"]["programme_manager"],
             as_of=date(2027, 3, 31),
             params=FAST,
         )

@@ -46,10 +46,12 @@ def test_solved_plan_is_stored_with_provenance_and_obeys_every_rule(solved):
 def test_only_programme_managers_solve_and_publish(planning, solved):
     with pytest.raises(PermissionDenied):
         services.plan_solve(
-            programme=planning["programme"], user=planning["people"]["lead"], as_of=AS_OF
+            planning["people"]["lead"],
+            programme=planning["programme"],
+            as_of=AS_OF,
         )
     with pytest.raises(PermissionDenied):
-        services.plan_publish(version=solved["version"], user=planning["people"]["analyst"])
+        services.plan_publish(planning["people"]["analyst"], version=solved["version"])
 
 
 def test_publishing_writes_dates_and_teams_into_planned_inspections(published):
@@ -72,15 +74,16 @@ def test_replan_after_leave_moves_only_what_the_change_forces(published):
     person = next(m for m in essex.members if m != essex.lead)
     slot = Problem.from_json(version.problem).slots[essex.slot]
     services.absence_create(
-        user=published["staff"]["lead"].__class__.objects.get(pk=person),
+        programme_manager(),
+        person=published["staff"]["lead"].__class__.objects.get(pk=person),
         kind="leave",
         starts_on=slot.starts_on,
         ends_on=slot.ends_on,
     )
     manager = published["people"]["programme_manager"]
     replan = services.plan_solve(
+        manager,
         programme=published["programme"],
-        user=manager,
         replan=True,
         as_of=AS_OF,
         params=FAST,
@@ -95,7 +98,7 @@ def test_replan_after_leave_moves_only_what_the_change_forces(published):
     took_off = changes["left"] == [{"task": essex.task_id, "person": person}]
     moved_essex = [m["task"] for m in changes["moved"]] == [essex.task_id] and not changes["left"]
     assert took_off != moved_essex
-    services.plan_publish(version=replan, user=manager)
+    services.plan_publish(manager, version=replan)
     version.refresh_from_db()
     replan.refresh_from_db()
     assert version.state == PlanState.SUPERSEDED  # kept, not deleted
@@ -116,14 +119,14 @@ def test_a_stored_plan_is_never_resolved(solved, client):
     assert PlanVersion.objects.count() == 1
     PlanVersion.objects.filter(pk=version.pk).update(state=PlanState.SUPERSEDED)
     with pytest.raises(services.PlanError, match="Only a draft can be published"):
-        services.plan_publish(version=version, user=solved["people"]["programme_manager"])
+        services.plan_publish(solved["people"]["programme_manager"], version=version)
 
 
 def test_replan_needs_a_published_plan(planning):
     with pytest.raises(services.PlanError, match="no published plan"):
         services.plan_solve(
+            planning["people"]["programme_manager"],
             programme=planning["programme"],
-            user=planning["people"]["programme_manager"],
             replan=True,
             as_of=AS_OF,
         )
@@ -133,14 +136,15 @@ def test_infeasible_request_is_stored_with_its_explanation(planning):
     # Every lead inspector on leave all year: no inspection can have a lead.
     for key in ("lead", "other_lead", "lead3"):
         services.absence_create(
-            user=planning["staff"][key],
+            programme_manager(),
+            person=planning["staff"][key],
             kind="training",
             starts_on=date(2026, 4, 1),
             ends_on=date(2027, 3, 31),
         )
     version = services.plan_solve(
+        planning["people"]["programme_manager"],
         programme=planning["programme"],
-        user=planning["people"]["programme_manager"],
         as_of=AS_OF,
         params=FAST,
     )
@@ -205,8 +209,8 @@ def test_a_new_follow_up_is_added_without_moving_the_published_plan(published):
         fieldwork_starts_on=date(2027, 1, 11),
     )
     replan = services.plan_solve(
+        published["people"]["programme_manager"],
         programme=published["programme"],
-        user=published["people"]["programme_manager"],
         replan=True,
         as_of=AS_OF,
         params=FAST,

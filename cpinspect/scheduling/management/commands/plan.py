@@ -80,8 +80,8 @@ class Command(BaseCommand):
         )
         try:
             version = services.plan_solve(
+                user,
                 programme=programme,
-                user=user,
                 replan=options["replan"],
                 as_of=options["as_of"],
                 params=params,
@@ -120,7 +120,7 @@ class Command(BaseCommand):
         if options["publish"] and version.state == "draft":
             if user is None:
                 raise CommandError("--publish needs --user (who publishes is recorded).")
-            services.plan_publish(version=version, user=user)
+            services.plan_publish(user, version=version)
             self.stdout.write(f"Published version {version.number}.")
         if version.state == "infeasible":
             raise CommandError("No plan is possible; see the conflicts above.")
