@@ -61,6 +61,10 @@ class CreatesRecord(forms.Form):
         if not self.is_bound:
             self.initial["submission"] = submissions.new_key()
 
+    def record_data(self) -> dict:
+        """What was typed for the record: the cleaned data without the one-time token."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "submission"}
+
     def renew_submission(self) -> None:
         self.data = self.data.copy()
         self.data["submission"] = submissions.new_key()

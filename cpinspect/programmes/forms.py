@@ -179,6 +179,13 @@ class InspectionListForm(forms.Form):
         programmes = Programme.objects.order_by("-starts_on").values_list("pk", "name")
         self.fields["programme"].choices = [("", "Any programme"), *programmes]
 
+    NARROWING = ("q", "programme", "kind", "status")  # every field but the sort
+
+    @staticmethod
+    def narrows(wanted: dict) -> bool:
+        """Whether ``wanted`` leaves inspections out (the sort alone leaves none)."""
+        return any(field in wanted for field in InspectionListForm.NARROWING)
+
     def wanted(self) -> dict:
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})

@@ -49,7 +49,7 @@ def dashboard(request):
             "mine": selectors.filtered(mine, wanted),
             "others": selectors.filtered(others, wanted),
             "list_form": list_form,
-            "filtered": bool({"q", "programme", "kind", "status"} & wanted.keys()),
+            "filtered": InspectionListForm.narrows(wanted),
             "can_plan": access.can_plan_programmes(request.user),
             "escalations": open_escalations_led_by(request.user),
             "tasks": planner_tasks(request.user),
@@ -206,17 +206,11 @@ def inspection_new(request):
     access.require(access.can_plan_programmes(request.user))
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
-        try:
-            outcome = create_once(
-                request, form, lambda: services.inspection_create(request.user, **data)
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if outcome is not None:
-                messages.success(request, "Inspection planned.")
-                return redirect("inspection-detail", pk=outcome.obj.pk)
+        data = form.record_data()
+        outcome = _create(request, form, lambda: services.inspection_create(request.user, **data))
+        if outcome is not None:
+            messages.success(request, "Inspection planned.")
+            return redirect("inspection-detail", pk=outcome.obj.pk)
     return render(
         request,
         "programmes/inspection_form.html",
@@ -232,20 +226,16 @@ def team_add(request, pk):
     form = TeamMemberForm(request.POST or None, inspection=inspection)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            outcome = create_once(
-                request,
-                form,
-                lambda: services.team_member_add(
-                    request.user, inspection=inspection, person=data["user"], role=data["role"]
-                ),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if outcome is not None:
-                messages.success(request, f"{data['user'].full_name} added to the team.")
-                return redirect("inspection-detail", pk=inspection.pk)
+        outcome = _create(
+            request,
+            form,
+            lambda: services.team_member_add(
+                request.user, inspection=inspection, person=data["user"], role=data["role"]
+            ),
+        )
+        if outcome is not None:
+            messages.success(request, f"{data['user'].full_name} added to the team.")
+            return redirect("inspection-detail", pk=inspection.pk)
     return render(
         request,
         "programmes/team_form.html",
@@ -284,28 +274,31 @@ def programme_new(request):
     access.require(access.can_plan_programmes(request.user))
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
-        try:
-            outcome = create_once(
-                request, form, lambda: services.programme_create(request.user, **data)
+        data = form.record_data()
+        outcome = _create(request, form, lambda: services.programme_create(request.user, **data))
+        if outcome is not None:
+            programme = outcome.obj
+            messages.success(
+                request,
+                f"Programme {programme.name} created. Plan its inspections, then solve its plan.",
             )
-        except ValidationError as error:
-            _show(form, error)
-        else:
-            if outcome is not None:
-                programme = outcome.obj
-                messages.success(
-                    request,
-                    f"Programme {programme.name} created. Plan its inspections, then solve "
-                    "its plan.",
-                )
-                return redirect("plan-programme", pk=programme.pk)
+            return redirect("plan-programme", pk=programme.pk)
     return render(
         request,
         "programmes/programme_form.html",
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _create(request, form, create):
+    """``create()`` once per the form's token (ADR 0020); a refusal from the service goes on
+    the fields it names. The outcome, or None when nothing was made."""
+    try:
+        return create_once(request, form, create)
+    except ValidationError as error:
+        _show(form, error)
+        return None
 
 
 def _show(form, error: ValidationError) -> None:

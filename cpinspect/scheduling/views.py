@@ -407,7 +407,7 @@ def people(request):
     if request.method == "POST":
         _require_planner(request.user)
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
+            data = form.record_data()
             data["person"] = data.pop("user")  # the form's field is the person who is away
             recorded = create_once(
                 request, form, lambda: services.absence_create(request.user, **data)

@@ -370,8 +370,10 @@ def home_context(request) -> dict:
     user = request.user
     if not access.is_signed_in(user):
         return {}
+    tasks = tasks_for(user)
     return {
-        "tasks": tasks_for(user),
+        "tasks": tasks,
+        "tasks_caption": f"{len(tasks)} task{'' if len(tasks) == 1 else 's'}, soonest due first",
         "start_links": start_links(user),
         "today": timezone.localdate(),
     }
